@@ -1,0 +1,14 @@
+-- rejects: one row per rejected input row of cadastre, sales, potential_rates
+-- and fx_rates, with its table, key and first problem (docs/SEMANTICS.md).
+-- Uses no parameters.
+SELECT 'cadastre' AS table_name, row_key, reject_reason AS reason
+FROM int_cadastre WHERE reject_reason IS NOT NULL
+UNION ALL
+SELECT 'sales' AS table_name, row_key, reject_reason AS reason
+FROM int_sales WHERE reject_reason IS NOT NULL
+UNION ALL
+SELECT 'potential_rates' AS table_name, row_key, row_problem AS reason
+FROM stg_potential_rates WHERE row_problem IS NOT NULL
+UNION ALL
+SELECT 'fx_rates' AS table_name, row_key, row_problem AS reason
+FROM stg_fx_rates WHERE row_problem IS NOT NULL

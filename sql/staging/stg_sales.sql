@@ -1,0 +1,44 @@
+-- stg_sales: one row per row of the `sales` input table, with its row key and
+-- its first intra-table problem: null key, null value, unknown document_type,
+-- unknown status, duplicate key. A null currency is the base currency and not
+-- a problem. Uses no parameters.
+WITH source AS (
+    SELECT
+        document_id, line_no, client_id, document_date, document_type,
+        status, amount, currency
+    FROM sales
+),
+
+counted AS (
+    SELECT
+        *,
+        COUNT(*) OVER (PARTITION BY document_id, line_no) AS key_rows
+    FROM source
+)
+
+SELECT
+    document_id,
+    line_no,
+    client_id,
+    document_date,
+    document_type,
+    status,
+    amount,
+    currency,
+    concat_ws('|',
+        COALESCE(document_id, '<null>'),
+        COALESCE(line_no, '<null>')) AS row_key,
+    CASE
+        WHEN document_id IS NULL THEN 'null document_id'
+        WHEN line_no IS NULL THEN 'null line_no'
+        WHEN client_id IS NULL THEN 'null client_id'
+        WHEN document_date IS NULL THEN 'null document_date'
+        WHEN document_type IS NULL THEN 'null document_type'
+        WHEN status IS NULL THEN 'null status'
+        WHEN amount IS NULL THEN 'null amount'
+        WHEN document_type NOT IN ('INVOICE', 'DEBIT_NOTE', 'CREDIT_NOTE')
+            THEN 'unknown document_type'
+        WHEN status NOT IN ('VALID', 'VOID') THEN 'unknown status'
+        WHEN key_rows > 1 THEN 'duplicate key'
+    END AS row_problem
+FROM counted

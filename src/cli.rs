@@ -1,0 +1,90 @@
+//! What the command line accepts.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "zafra",
+    version,
+    about = "Client segmentation and campaign membership snapshots for agribusiness distributors",
+    after_help = "Exit codes: 0 success (or identical snapshot already present), 1 internal error, \
+2 usage or configuration error, 3 input data error, 4 snapshot exists with other content, \
+5 storage error."
+)]
+pub struct Cli {
+    /// Log format on stderr (default: text on a terminal, json otherwise).
+    #[arg(long, global = true, value_enum)]
+    pub log_format: Option<LogFormat>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compute and publish the snapshot for a date. Without --config, runs the
+    /// built-in demo (generated into ./zafra-out/_demo/, published to ./zafra-out/).
+    Run(RunArgs),
+    /// Generate a synthetic CRM dataset in the contract's input layout.
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Job configuration (TOML). Without it, the demo runs.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// The as-of date D (YYYY-MM-DD). Default: today (the demo: its reference date).
+    #[arg(long, value_parser = parse_date)]
+    pub as_of: Option<chrono::NaiveDate>,
+    /// Input root (path or URL); overrides `[input] root`.
+    #[arg(long)]
+    pub input: Option<String>,
+    /// Output root (path or URL); overrides `[output] root`.
+    #[arg(long)]
+    pub output: Option<String>,
+    /// Run every check and computation, publish nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Campaign problems (unknown season, min > max) fail the run with exit 3.
+    #[arg(long)]
+    pub strict: bool,
+    /// Replace an existing snapshot with other content (the old one is kept under _history/).
+    #[arg(long)]
+    pub replace: bool,
+    /// Do not print the summary on stdout.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GenerateArgs {
+    /// Size: 1 ≈ 100k clients and 5M sales lines.
+    #[arg(long, default_value_t = 1.0, value_parser = parse_scale)]
+    pub scale: f64,
+    /// Random seed; the same seed gives byte-identical files.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Output folder.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("'{s}' is not a date in YYYY-MM-DD form"))
+}
+
+fn parse_scale(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= 1000.0 => Ok(v),
+        _ => Err(format!("'{s}' is not a scale between 0 (exclusive) and 1000")),
+    }
+}

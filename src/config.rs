@@ -1,0 +1,285 @@
+//! Typed job configuration: the TOML file, then command-line overrides,
+//! resolved into a [`JobConfig`].
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::{ConfigError, quoted};
+
+/// The configuration file as written by the user. Unknown keys are errors.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    pub base_currency: Option<String>,
+    #[serde(default)]
+    pub input: InputSection,
+    #[serde(default)]
+    pub output: OutputSection,
+    #[serde(default)]
+    pub segments: SegmentsSection,
+    #[serde(default)]
+    pub limits: LimitsSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputSection {
+    pub root: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputSection {
+    pub root: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SegmentsSection {
+    pub high_potential: Option<ThresholdValue>,
+    pub high_billing: Option<ThresholdValue>,
+    #[serde(default)]
+    pub season: BTreeMap<String, SeasonSection>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeasonSection {
+    pub high_potential: Option<ThresholdValue>,
+    pub high_billing: Option<ThresholdValue>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsSection {
+    pub max_reject_ratio: Option<f64>,
+}
+
+/// A threshold as written: a string such as `"5000.50"` or an integer.
+/// Floats are refused: they cannot say 0.1 exactly.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum ThresholdValue {
+    Text(String),
+    Integer(i64),
+    Float(f64),
+}
+
+/// One pair of thresholds; `None` means "not configured here".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ThresholdPair {
+    pub high_potential: Option<Decimal>,
+    pub high_billing: Option<Decimal>,
+}
+
+/// The thresholds of the configuration: a default and per-season overrides.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Thresholds {
+    pub default: ThresholdPair,
+    pub season: BTreeMap<String, ThresholdPair>,
+}
+
+/// The resolved job: everything a run needs besides the as-of date and flags.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JobConfig {
+    pub base_currency: String,
+    pub input_root: String,
+    pub output_root: String,
+    pub thresholds: Thresholds,
+    pub max_reject_ratio: f64,
+}
+
+/// Command-line values that override the file.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub input_root: Option<String>,
+    pub output_root: Option<String>,
+}
+
+pub const DEFAULT_MAX_REJECT_RATIO: f64 = 0.01;
+
+impl JobConfig {
+    /// Reads and resolves a configuration file, then applies the overrides.
+    pub fn load(path: &Path, overrides: &Overrides) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_toml(&text, &path.display().to_string(), overrides)
+    }
+
+    /// Parses configuration text; `origin` names it in messages.
+    pub fn from_toml(text: &str, origin: &str, overrides: &Overrides) -> Result<Self, ConfigError> {
+        let file: ConfigFile = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: origin.to_string(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        Self::resolve(file, overrides)
+    }
+
+    pub fn resolve(file: ConfigFile, overrides: &Overrides) -> Result<Self, ConfigError> {
+        let base_currency = file
+            .base_currency
+            .ok_or_else(|| ConfigError::Invalid("`base_currency` is required (e.g. \"USD\")".into()))?;
+        if base_currency.trim().is_empty() || base_currency.trim() != base_currency {
+            return Err(ConfigError::Invalid(format!(
+                "`base_currency` {} must be a non-empty code without spaces",
+                quoted(&base_currency)
+            )));
+        }
+        let input_root = overrides
+            .input_root
+            .clone()
+            .or(file.input.root)
+            .ok_or_else(|| {
+                ConfigError::Invalid("no input root: set `[input] root` or pass --input".into())
+            })?;
+        let output_root = overrides
+            .output_root
+            .clone()
+            .or(file.output.root)
+            .ok_or_else(|| {
+                ConfigError::Invalid("no output root: set `[output] root` or pass --output".into())
+            })?;
+        let max_reject_ratio = file
+            .limits
+            .max_reject_ratio
+            .unwrap_or(DEFAULT_MAX_REJECT_RATIO);
+        if !(0.0..=1.0).contains(&max_reject_ratio) {
+            return Err(ConfigError::Invalid(format!(
+                "`[limits] max_reject_ratio` = {max_reject_ratio} must be between 0 and 1"
+            )));
+        }
+        let default = ThresholdPair {
+            high_potential: threshold("segments.high_potential", file.segments.high_potential)?,
+            high_billing: threshold("segments.high_billing", file.segments.high_billing)?,
+        };
+        let mut season = BTreeMap::new();
+        for (season_id, s) in file.segments.season {
+            let key = |name: &str| format!("segments.season.{}.{name}", quoted(&season_id));
+            let pair = ThresholdPair {
+                high_potential: threshold(&key("high_potential"), s.high_potential)?,
+                high_billing: threshold(&key("high_billing"), s.high_billing)?,
+            };
+            season.insert(season_id, pair);
+        }
+        Ok(JobConfig {
+            base_currency,
+            input_root,
+            output_root,
+            thresholds: Thresholds { default, season },
+            max_reject_ratio,
+        })
+    }
+
+    /// SHA-256 of the canonical JSON of the resolved configuration.
+    pub fn digest(&self) -> String {
+        // serde_json of a struct of strings, decimals (as strings) and BTreeMaps is
+        // canonical: field order is declaration order and maps are sorted.
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        format!("sha256:{}", hex(&Sha256::digest(&json)))
+    }
+}
+
+fn threshold(key: &str, value: Option<ThresholdValue>) -> Result<Option<Decimal>, ConfigError> {
+    let Some(value) = value else { return Ok(None) };
+    let decimal = match value {
+        ThresholdValue::Integer(i) => Decimal::from(i),
+        ThresholdValue::Text(s) => s.trim().parse::<Decimal>().map_err(|_| {
+            ConfigError::Invalid(format!("`{key}` = {} is not a decimal number", quoted(&s)))
+        })?,
+        ThresholdValue::Float(f) => {
+            return Err(ConfigError::Invalid(format!(
+                "`{key}` = {f} is a float; write thresholds as strings (\"{f}\") so they are exact"
+            )));
+        }
+    };
+    if decimal.scale() > 2 {
+        return Err(ConfigError::Invalid(format!(
+            "`{key}` = {decimal} has more than 2 decimals"
+        )));
+    }
+    Ok(Some(decimal))
+}
+
+/// Lowercase hexadecimal of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<JobConfig, ConfigError> {
+        JobConfig::from_toml(text, "test.toml", &Overrides::default())
+    }
+
+    const BASE: &str = "base_currency = \"USD\"\n[input]\nroot = \"in\"\n[output]\nroot = \"out\"\n";
+
+    #[test]
+    fn full_example_parses() {
+        let cfg = parse(&format!(
+            "{BASE}[segments]\nhigh_potential = \"5000\"\nhigh_billing = 4000\n\
+             [segments.season.\"2025/26\"]\nhigh_potential = \"8000.50\"\n[limits]\nmax_reject_ratio = 0.02\n"
+        ))
+        .unwrap();
+        assert_eq!(cfg.thresholds.default.high_potential, Some(Decimal::from(5000)));
+        assert_eq!(cfg.thresholds.default.high_billing, Some(Decimal::from(4000)));
+        let s = &cfg.thresholds.season["2025/26"];
+        assert_eq!(s.high_potential, Some("8000.50".parse().unwrap()));
+        assert_eq!(s.high_billing, None);
+        assert_eq!(cfg.max_reject_ratio, 0.02);
+    }
+
+    #[test]
+    fn unknown_key_is_an_error() {
+        let err = parse(&format!("{BASE}[segments]\nhigh_potencial = \"1\"\n")).unwrap_err();
+        assert!(err.to_string().contains("high_potencial"), "{err}");
+    }
+
+    #[test]
+    fn three_decimals_is_an_error() {
+        let err = parse(&format!("{BASE}[segments]\nhigh_billing = \"1.005\"\n")).unwrap_err();
+        assert!(err.to_string().contains("more than 2 decimals"), "{err}");
+    }
+
+    #[test]
+    fn float_threshold_is_an_error() {
+        let err = parse(&format!("{BASE}[segments]\nhigh_billing = 1.5\n")).unwrap_err();
+        assert!(err.to_string().contains("float"), "{err}");
+    }
+
+    #[test]
+    fn overrides_win_and_roots_are_required() {
+        let o = Overrides {
+            input_root: Some("x".into()),
+            output_root: None,
+        };
+        let cfg = JobConfig::from_toml(BASE, "t", &o).unwrap();
+        assert_eq!(cfg.input_root, "x");
+        assert!(parse("base_currency = \"USD\"\n").is_err());
+    }
+
+    #[test]
+    fn ratio_out_of_range_is_an_error() {
+        assert!(parse(&format!("{BASE}[limits]\nmax_reject_ratio = 1.5\n")).is_err());
+    }
+
+    #[test]
+    fn digest_changes_with_thresholds() {
+        let a = parse(BASE).unwrap();
+        let b = parse(&format!("{BASE}[segments]\nhigh_billing = \"1\"\n")).unwrap();
+        assert_ne!(a.digest(), b.digest());
+        assert_eq!(a.digest(), parse(BASE).unwrap().digest());
+    }
+}

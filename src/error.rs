@@ -1,0 +1,174 @@
+//! The library's error type. Every variant knows the contract's exit code.
+
+use std::fmt;
+
+/// Exit codes of the contract (for cron and Airflow).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// 0: success (also: snapshot already present and identical).
+    Success = 0,
+    /// 1: internal error (a bug).
+    Internal = 1,
+    /// 2: usage or configuration error.
+    Usage = 2,
+    /// 3: input data error; nothing published.
+    InputData = 3,
+    /// 4: a snapshot for the date exists with other content and `--replace` was not given.
+    SnapshotConflict = 4,
+    /// 5: storage error after retries; nothing published.
+    Storage = 5,
+}
+
+impl ExitStatus {
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+/// One problem with the input data; the message names table, file and column.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("table `{table}` not found: neither `{dir}` holds a .parquet file nor `{file}` exists")]
+    MissingTable {
+        table: String,
+        dir: String,
+        file: String,
+    },
+    #[error("table `{table}`, file `{file}`: missing required column `{column}`")]
+    MissingColumn {
+        table: String,
+        file: String,
+        column: String,
+    },
+    #[error(
+        "table `{table}`, file `{file}`: column `{column}` has unusable type {found} (expected {expected})"
+    )]
+    BadColumnType {
+        table: String,
+        file: String,
+        column: String,
+        found: String,
+        expected: String,
+    },
+    #[error("table `{table}`, file `{file}`: file is empty (0 bytes), not a parquet file")]
+    EmptyFile { table: String, file: String },
+    #[error("table `{table}`, file `{file}`: unreadable or corrupt parquet file: {detail}")]
+    CorruptFile {
+        table: String,
+        file: String,
+        detail: String,
+    },
+    #[error("table `{table}`: {problem} for keys {}", keys.join(", "))]
+    KeyProblems {
+        table: String,
+        problem: String,
+        /// Up to 10 offending keys, quoted.
+        keys: Vec<String>,
+    },
+    #[error(
+        "table `{table}`: {rejected} of {total} rows rejected, more than max_reject_ratio {ratio} allows (see the reasons above)"
+    )]
+    TooManyRejects {
+        table: String,
+        rejected: u64,
+        total: u64,
+        ratio: f64,
+    },
+    #[error("--strict: campaign problems: {}", notes.join("; "))]
+    StrictCampaigns { notes: Vec<String> },
+    #[error("reading the input data failed: {detail}")]
+    Data { detail: String },
+}
+
+/// A configuration or usage problem (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file `{path}`")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("config file `{path}` is invalid: {message}")]
+    Parse { path: String, message: String },
+    #[error("config: {0}")]
+    Invalid(String),
+}
+
+/// Everything that can make a zafra operation fail.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error(
+        "a snapshot for {date} already exists with other content ({detail}); re-run with --replace to publish the new one and keep the old one under _history/"
+    )]
+    SnapshotConflict { date: String, detail: String },
+    #[error("storage error while {context}")]
+    Storage {
+        context: String,
+        #[source]
+        source: object_store::Error,
+    },
+    #[error("generating data failed")]
+    Generate(#[from] crate::generate::GenerateError),
+    #[error("internal error (a bug): {context}")]
+    Internal {
+        context: String,
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+}
+
+impl Error {
+    pub fn exit_status(&self) -> ExitStatus {
+        match self {
+            Error::Config(_) => ExitStatus::Usage,
+            Error::Input(_) => ExitStatus::InputData,
+            Error::SnapshotConflict { .. } => ExitStatus::SnapshotConflict,
+            Error::Storage { .. } => ExitStatus::Storage,
+            // The scale is validated by the CLI; what remains is writing files.
+            Error::Generate(_) => ExitStatus::Storage,
+            Error::Internal { .. } => ExitStatus::Internal,
+        }
+    }
+
+    pub fn internal(context: impl Into<String>) -> Self {
+        Error::Internal {
+            context: context.into(),
+            source: None,
+        }
+    }
+
+    pub fn internal_from(
+        context: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Error::Internal {
+            context: context.into(),
+            source: Some(Box::new(source)),
+        }
+    }
+
+    pub fn storage(context: impl Into<String>, source: object_store::Error) -> Self {
+        Error::Storage {
+            context: context.into(),
+            source,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Quotes a value for a message: `'value'`, with control characters escaped.
+pub fn quoted(value: &str) -> String {
+    struct Q<'a>(&'a str);
+    impl fmt::Display for Q<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "'{}'", self.0.escape_debug())
+        }
+    }
+    Q(value).to_string()
+}

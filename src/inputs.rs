@@ -1,0 +1,492 @@
+//! Input tables: find their Parquet files, check every file's schema against
+//! the contract, and register each table with DataFusion as a Parquet listing
+//! table (by URL, with a canonical schema whose types the reader casts to).
+
+use std::collections::BTreeMap;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
+use datafusion::prelude::SessionContext;
+use futures::{FutureExt, TryStreamExt};
+use object_store::path::Path;
+use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt};
+// ParquetObjectReader is deprecated in parquet 59 in favour of a hand-written
+// AsyncFileReader; it is what DataFusion 55 itself uses, so keep it for now.
+#[allow(deprecated)]
+use parquet::arrow::async_reader::{ParquetObjectReader, ParquetRecordBatchStreamBuilder};
+use tracing::warn;
+
+use crate::error::{Error, InputError, Result};
+use crate::storage::Location;
+
+/// What a column must hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Identifiers and labels: strings; integers are read as their decimal text.
+    Text,
+    /// DATE; a TIMESTAMP is accepted and its date taken.
+    Date,
+    /// Money, rates, hectares: DECIMAL (scale ≤ 12), integers, or floats (→ 6 decimals).
+    Number,
+    /// BOOLEAN.
+    Flag,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct ColumnSpec {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub required: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct TableSpec {
+    pub name: &'static str,
+    pub required: bool,
+    pub columns: &'static [ColumnSpec],
+}
+
+const fn req(name: &'static str, kind: Kind) -> ColumnSpec {
+    ColumnSpec {
+        name,
+        kind,
+        required: true,
+    }
+}
+
+const fn opt(name: &'static str, kind: Kind) -> ColumnSpec {
+    ColumnSpec {
+        name,
+        kind,
+        required: false,
+    }
+}
+
+use Kind::{Date, Flag, Number, Text};
+
+/// The contract's input tables.
+pub const TABLES: &[TableSpec] = &[
+    TableSpec {
+        name: "clients",
+        required: true,
+        columns: &[
+            req("client_id", Text),
+            req("name", Text),
+            opt("active", Flag),
+            opt("tax_id", Text),
+            opt("branch", Text),
+            opt("salesperson", Text),
+        ],
+    },
+    TableSpec {
+        name: "seasons",
+        required: true,
+        columns: &[
+            req("season_id", Text),
+            req("name", Text),
+            req("start_date", Date),
+            req("end_date", Date),
+        ],
+    },
+    TableSpec {
+        name: "cadastre",
+        required: true,
+        columns: &[
+            req("client_id", Text),
+            req("parcel_id", Text),
+            req("activity", Text),
+            req("productive_ha", Number),
+            req("season_id", Text),
+        ],
+    },
+    TableSpec {
+        name: "potential_rates",
+        required: true,
+        columns: &[
+            req("season_id", Text),
+            req("activity", Text),
+            req("amount_per_ha", Number),
+        ],
+    },
+    TableSpec {
+        name: "sales",
+        required: true,
+        columns: &[
+            req("document_id", Text),
+            req("line_no", Text),
+            req("client_id", Text),
+            req("document_date", Date),
+            req("document_type", Text),
+            req("status", Text),
+            req("amount", Number),
+            req("currency", Text),
+        ],
+    },
+    TableSpec {
+        name: "campaigns",
+        required: true,
+        columns: &[
+            req("campaign_id", Text),
+            req("description", Text),
+            req("season_id", Text),
+            req("start_date", Date),
+            req("end_date", Date),
+            req("status", Text),
+            req("by_potential", Flag),
+            req("potential_min", Number),
+            req("potential_max", Number),
+            req("by_billing", Flag),
+            req("billing_min", Number),
+            req("billing_max", Number),
+        ],
+    },
+    TableSpec {
+        name: "fx_rates",
+        required: false,
+        columns: &[
+            req("currency", Text),
+            req("rate_date", Date),
+            req("rate_to_base", Number),
+        ],
+    },
+];
+
+/// Largest decimal scale the contract accepts.
+pub const MAX_SCALE: i8 = 12;
+/// Scale a float column is converted to.
+pub const FLOAT_SCALE: i8 = 6;
+
+/// One input file, as found and checked.
+#[derive(Debug, Clone)]
+pub struct InputFile {
+    pub table: String,
+    pub path: Path,
+    /// Root as written + relative path, for messages and the manifest.
+    pub name: String,
+    pub size: u64,
+    pub rows: u64,
+}
+
+/// One input table, checked and ready to register.
+#[derive(Debug, Clone)]
+pub struct InputTable {
+    pub spec: TableSpec,
+    pub files: Vec<InputFile>,
+    /// The canonical schema the reader casts every file to.
+    pub schema: SchemaRef,
+    /// Columns read from floats (one warning each).
+    pub float_columns: Vec<String>,
+}
+
+impl InputTable {
+    pub fn rows(&self) -> u64 {
+        self.files.iter().map(|f| f.rows).sum()
+    }
+}
+
+/// Finds, checks and describes every input table. `fx_rates` may be absent.
+pub async fn discover(root: &Location) -> Result<Vec<InputTable>> {
+    let mut tables = Vec::new();
+    for spec in TABLES {
+        if let Some(table) = discover_table(root, spec).await? {
+            tables.push(table);
+        }
+    }
+    Ok(tables)
+}
+
+async fn discover_table(root: &Location, spec: &TableSpec) -> Result<Option<InputTable>> {
+    let files = find_files(root, spec).await?;
+    if files.is_empty() {
+        if spec.required {
+            return Err(InputError::MissingTable {
+                table: spec.name.into(),
+                dir: format!("{}/", root.describe(&root.path(spec.name))),
+                file: root.describe(&root.path(&format!("{}.parquet", spec.name))),
+            }
+            .into());
+        }
+        return Ok(None);
+    }
+    let mut checked = Vec::with_capacity(files.len());
+    let mut scales: BTreeMap<&'static str, i8> = BTreeMap::new();
+    let mut float_columns: Vec<String> = Vec::new();
+    for meta in files {
+        let name = root.describe(&meta.location);
+        let (schema, rows) = read_schema(root.store(), spec.name, &name, &meta).await?;
+        for column in spec.columns {
+            let Ok(field) = schema.field_with_name(column.name) else {
+                if column.required {
+                    return Err(InputError::MissingColumn {
+                        table: spec.name.into(),
+                        file: name,
+                        column: column.name.into(),
+                    }
+                    .into());
+                }
+                continue;
+            };
+            let found = field.data_type();
+            let usable = match column.kind {
+                Kind::Text => text_type(found),
+                Kind::Date => date_type(found),
+                Kind::Flag => matches!(found, DataType::Boolean),
+                Kind::Number => match number_scale(found) {
+                    Some(NumberType::Exact(scale)) => {
+                        let s = scales.entry(column.name).or_insert(0);
+                        *s = (*s).max(scale);
+                        true
+                    }
+                    Some(NumberType::Float) => {
+                        let s = scales.entry(column.name).or_insert(0);
+                        *s = (*s).max(FLOAT_SCALE);
+                        if !float_columns.iter().any(|c| c == column.name) {
+                            float_columns.push(column.name.to_string());
+                        }
+                        true
+                    }
+                    None => false,
+                },
+            };
+            if !usable {
+                return Err(InputError::BadColumnType {
+                    table: spec.name.into(),
+                    file: name,
+                    column: column.name.into(),
+                    found: found.to_string(),
+                    expected: expected(column.kind).into(),
+                }
+                .into());
+            }
+        }
+        checked.push(InputFile {
+            table: spec.name.to_string(),
+            path: meta.location.clone(),
+            name,
+            size: meta.size,
+            rows,
+        });
+    }
+    for column in &float_columns {
+        warn!(
+            table = spec.name,
+            column = column.as_str(),
+            "column is FLOAT; converting to DECIMAL(38,6), rounded"
+        );
+    }
+    let fields: Vec<Field> = spec
+        .columns
+        .iter()
+        .map(|c| {
+            let data_type = match c.kind {
+                Kind::Text => DataType::Utf8,
+                Kind::Date => DataType::Date32,
+                Kind::Flag => DataType::Boolean,
+                Kind::Number => DataType::Decimal128(38, scales.get(c.name).copied().unwrap_or(0)),
+            };
+            Field::new(c.name, data_type, true)
+        })
+        .collect();
+    Ok(Some(InputTable {
+        spec: *spec,
+        files: checked,
+        schema: Arc::new(Schema::new(fields)),
+        float_columns,
+    }))
+}
+
+/// `<root>/<table>/**.parquet` in byte-wise path order, else `<root>/<table>.parquet`.
+/// Parts starting with `.` or `_` (hidden files, `_SUCCESS`, temp folders) are skipped.
+async fn find_files(root: &Location, spec: &TableSpec) -> Result<Vec<ObjectMeta>> {
+    let dir = root.path(spec.name);
+    let listed: Vec<ObjectMeta> = root
+        .store()
+        .list(Some(&dir))
+        .try_collect()
+        .await
+        .or_else(|e| match e {
+            object_store::Error::NotFound { .. } => Ok(Vec::new()),
+            e => Err(Error::storage(
+                format!("listing input table `{}` under {}", spec.name, root.describe(&dir)),
+                e,
+            )),
+        })?;
+    let mut files: Vec<ObjectMeta> = listed
+        .into_iter()
+        .filter(|m| {
+            let rel: Vec<_> = m
+                .location
+                .prefix_match(&dir)
+                .map(|parts| parts.map(|p| p.as_ref().to_string()).collect())
+                .unwrap_or_default();
+            !rel.is_empty()
+                && rel.iter().all(|p| !p.starts_with('.') && !p.starts_with('_'))
+                && rel.last().is_some_and(|p| p.ends_with(".parquet"))
+        })
+        .collect();
+    files.sort_by(|a, b| a.location.as_ref().cmp(b.location.as_ref()));
+    if !files.is_empty() {
+        return Ok(files);
+    }
+    let single = root.path(&format!("{}.parquet", spec.name));
+    match root.store().head(&single).await {
+        Ok(meta) => Ok(vec![meta]),
+        Err(object_store::Error::NotFound { .. }) => Ok(Vec::new()),
+        Err(e) => Err(Error::storage(
+            format!("reading {}", root.describe(&single)),
+            e,
+        )),
+    }
+}
+
+/// Reads a file's footer: its Arrow schema and row count. A zero-byte file, a
+/// non-Parquet file and a corrupt footer are input errors; a reader panic on a
+/// hostile file is contained here and reported the same way.
+async fn read_schema(
+    store: &Arc<dyn ObjectStore>,
+    table: &str,
+    name: &str,
+    meta: &ObjectMeta,
+) -> Result<(SchemaRef, u64)> {
+    if meta.size == 0 {
+        return Err(InputError::EmptyFile {
+            table: table.into(),
+            file: name.into(),
+        }
+        .into());
+    }
+    #[allow(deprecated)]
+    let reader =
+        ParquetObjectReader::new(Arc::clone(store), meta.location.clone()).with_file_size(meta.size);
+    let outcome = AssertUnwindSafe(async move {
+        let builder = ParquetRecordBatchStreamBuilder::new(reader).await?;
+        let rows = builder.metadata().file_metadata().num_rows();
+        Ok::<_, parquet::errors::ParquetError>((Arc::clone(builder.schema()), rows))
+    })
+    .catch_unwind()
+    .await;
+    let corrupt = |detail: String| -> Error {
+        InputError::CorruptFile {
+            table: table.into(),
+            file: name.into(),
+            detail,
+        }
+        .into()
+    };
+    match outcome {
+        Ok(Ok((schema, rows))) => {
+            let rows = u64::try_from(rows).map_err(|_| corrupt(format!("negative row count {rows}")))?;
+            Ok((schema, rows))
+        }
+        Ok(Err(parquet::errors::ParquetError::External(e))) => {
+            match e.downcast::<object_store::Error>() {
+                Ok(store_error) => Err(Error::storage(format!("reading {name}"), *store_error)),
+                Err(other) => Err(corrupt(other.to_string())),
+            }
+        }
+        Ok(Err(e)) => Err(corrupt(e.to_string())),
+        Err(panic) => Err(corrupt(format!(
+            "the parquet reader failed on it ({})",
+            panic_message(&panic)
+        ))),
+    }
+}
+
+/// The text of a caught panic.
+pub fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic".to_string()
+    }
+}
+
+fn text_type(t: &DataType) -> bool {
+    match t {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => true,
+        DataType::Binary | DataType::LargeBinary | DataType::BinaryView => true,
+        DataType::Dictionary(_, value) => text_type(value),
+        t => t.is_integer(),
+    }
+}
+
+fn date_type(t: &DataType) -> bool {
+    matches!(
+        t,
+        DataType::Date32 | DataType::Date64 | DataType::Timestamp(_, _)
+    )
+}
+
+enum NumberType {
+    Exact(i8),
+    Float,
+}
+
+fn number_scale(t: &DataType) -> Option<NumberType> {
+    match t {
+        DataType::Decimal32(_, s) | DataType::Decimal64(_, s) | DataType::Decimal128(_, s)
+            if (0..=MAX_SCALE).contains(s) =>
+        {
+            Some(NumberType::Exact(*s))
+        }
+        DataType::Decimal256(p, s) if *p <= 38 && (0..=MAX_SCALE).contains(s) => {
+            Some(NumberType::Exact(*s))
+        }
+        DataType::Float16 | DataType::Float32 | DataType::Float64 => Some(NumberType::Float),
+        DataType::Dictionary(_, value) => number_scale(value),
+        t if t.is_integer() => Some(NumberType::Exact(0)),
+        _ => None,
+    }
+}
+
+fn expected(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Text => "a string or an integer",
+        Kind::Date => "DATE or TIMESTAMP",
+        Kind::Number => "DECIMAL with scale <= 12, an integer or FLOAT64",
+        Kind::Flag => "BOOLEAN",
+    }
+}
+
+/// Registers every table with DataFusion as a Parquet listing table over its
+/// file URLs. `fx_rates`, when absent, is registered as an empty relation
+/// with its canonical columns.
+pub async fn register(ctx: &SessionContext, root: &Location, tables: &[InputTable]) -> Result<()> {
+    ctx.register_object_store(root.store_url(), Arc::clone(root.store()));
+    for table in tables {
+        let urls = table
+            .files
+            .iter()
+            .map(|f| ListingTableUrl::parse(root.url(&f.path)))
+            .collect::<datafusion::error::Result<Vec<_>>>()
+            .map_err(|e| Error::internal_from("building input file urls", e))?;
+        let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
+            .with_file_extension(".parquet");
+        let config = ListingTableConfig::new_with_multi_paths(urls)
+            .with_listing_options(options)
+            .with_schema(Arc::clone(&table.schema));
+        let provider = ListingTable::try_new(config)
+            .map_err(|e| Error::internal_from(format!("registering `{}`", table.spec.name), e))?;
+        ctx.register_table(table.spec.name, Arc::new(provider))
+            .map_err(|e| Error::internal_from(format!("registering `{}`", table.spec.name), e))?;
+    }
+    if !tables.iter().any(|t| t.spec.name == "fx_rates") {
+        let df = ctx
+            .sql(
+                "SELECT CAST(NULL AS VARCHAR) AS currency, CAST(NULL AS DATE) AS rate_date, \
+                 CAST(NULL AS DECIMAL(38, 0)) AS rate_to_base WHERE FALSE",
+            )
+            .await
+            .map_err(|e| Error::internal_from("registering the empty `fx_rates`", e))?;
+        ctx.register_table("fx_rates", df.into_view())
+            .map_err(|e| Error::internal_from("registering the empty `fx_rates`", e))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,22 @@
+//! zafra: nightly client segmentation and campaign membership snapshots for
+//! agribusiness distributors.
+//!
+//! Data flows one way: [`cli`] → [`config`] → [`inputs`] (files checked and
+//! registered) → [`views`] (the SQL of `sql/`) → [`publish`] (Parquet files,
+//! then the manifest). [`pipeline::run`] drives one run and returns a report.
+
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod generate;
+pub mod inputs;
+pub mod manifest;
+pub mod pipeline;
+pub mod publish;
+pub mod storage;
+pub mod telemetry;
+pub mod views;
+
+pub use error::{Error, ExitStatus, Result};
+pub use pipeline::{RunOptions, RunReport, run};

@@ -1,0 +1,724 @@
+//! One run, end to end: inputs → checks → SQL views → outputs → publish.
+//! Returns a [`RunReport`]; each stage has its own tracing span and timing.
+
+use std::collections::BTreeMap;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::error::DataFusionError;
+use datafusion::prelude::{SessionContext, col};
+use futures::{FutureExt, StreamExt};
+use object_store::ObjectStoreExt;
+use sha2::{Digest, Sha256};
+use tracing::{Instrument, info, info_span, warn};
+
+use crate::config::{JobConfig, hex};
+use crate::error::{Error, InputError, Result, quoted};
+use crate::inputs::{self, InputTable, panic_message};
+use crate::manifest::{self, CampaignRecord, Counts, InputFileRecord, Manifest, ThresholdRecord};
+use crate::publish::{self, EncodedTable, Outcome};
+use crate::storage::Location;
+use crate::views::{self, MONEY, Params};
+
+/// How to run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub as_of: NaiveDate,
+    /// Run every check and computation; publish nothing.
+    pub dry_run: bool,
+    /// Campaign problems fail the run (exit 3) instead of warning.
+    pub strict: bool,
+    /// Replace a different snapshot for the same date (the old one is kept).
+    pub replace: bool,
+}
+
+/// What a run did.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    pub manifest: Manifest,
+    /// `None` for a dry run.
+    pub outcome: Option<Outcome>,
+    pub output_root: String,
+}
+
+/// One published table: name, columns with their exact types, sort order.
+struct OutputSpec {
+    name: &'static str,
+    columns: &'static [(&'static str, DataType)],
+    sort: &'static [&'static str],
+}
+
+const OUTPUTS: &[OutputSpec] = &[
+    OutputSpec {
+        name: "client_segments",
+        columns: &[
+            ("season_id", DataType::Utf8),
+            ("client_id", DataType::Utf8),
+            ("potential", MONEY),
+            ("billing", MONEY),
+            ("segment", DataType::Utf8),
+            ("has_cadastre", DataType::Boolean),
+            ("has_sales", DataType::Boolean),
+        ],
+        sort: &["season_id", "client_id"],
+    },
+    OutputSpec {
+        name: "memberships",
+        columns: &[
+            ("campaign_id", DataType::Utf8),
+            ("client_id", DataType::Utf8),
+            ("season_id", DataType::Utf8),
+            ("potential", MONEY),
+            ("billing", MONEY),
+            ("segment", DataType::Utf8),
+        ],
+        sort: &["campaign_id", "client_id"],
+    },
+    OutputSpec {
+        name: "campaign_summary",
+        columns: &[
+            ("campaign_id", DataType::Utf8),
+            ("description", DataType::Utf8),
+            ("season_id", DataType::Utf8),
+            ("label", DataType::Utf8),
+            ("members", DataType::Int64),
+            ("potential_total", MONEY),
+            ("billing_total", MONEY),
+            ("status_note", DataType::Utf8),
+        ],
+        sort: &["campaign_id"],
+    },
+    OutputSpec {
+        name: "rejects",
+        columns: &[
+            ("table_name", DataType::Utf8),
+            ("row_key", DataType::Utf8),
+            ("reason", DataType::Utf8),
+        ],
+        sort: &["table_name", "row_key", "reason"],
+    },
+];
+
+impl OutputSpec {
+    fn schema(&self) -> SchemaRef {
+        Arc::new(Schema::new(
+            self.columns
+                .iter()
+                .map(|(name, t)| Field::new(*name, t.clone(), true))
+                .collect::<Vec<_>>(),
+        ))
+    }
+}
+
+/// Runs the job for one as-of date.
+pub async fn run(job: &JobConfig, opts: &RunOptions) -> Result<RunReport> {
+    let snapshot_date = opts.as_of.format("%Y-%m-%d").to_string();
+    let span = info_span!("run", snapshot_date = %snapshot_date, dry_run = opts.dry_run);
+    run_inner(job, opts, snapshot_date).instrument(span).await
+}
+
+async fn run_inner(job: &JobConfig, opts: &RunOptions, snapshot_date: String) -> Result<RunReport> {
+    let started = Instant::now();
+    let mut timings = BTreeMap::new();
+    let input_root = Location::parse(&job.input_root)?;
+    let output_root = Location::parse(&job.output_root)?;
+
+    // Stage 1: find and check the input files, and digest them.
+    let t = Instant::now();
+    let (tables, input_records) = async {
+        let tables = inputs::discover(&input_root).await?;
+        let records = digest_inputs(&input_root, &tables).await?;
+        info!(tables = tables.len(), files = records.len(), "inputs checked");
+        Ok::<_, Error>((tables, records))
+    }
+    .instrument(info_span!("inputs"))
+    .await?;
+    timings.insert("inputs".to_string(), t.elapsed().as_millis() as u64);
+    let mut warnings: Vec<String> = tables
+        .iter()
+        .flat_map(|t| {
+            t.float_columns.iter().map(move |c| {
+                format!("{}.{c} is FLOAT; converted to DECIMAL(38,6), rounded", t.spec.name)
+            })
+        })
+        .collect();
+
+    // Stage 2: register tables, parameters and views; table-level checks.
+    let ctx = SessionContext::new_with_config(views::session_config());
+    inputs::register(&ctx, &input_root, &tables).await?;
+    views::register_params(
+        &ctx,
+        &Params {
+            as_of: opts.as_of,
+            base_currency: &job.base_currency,
+            thresholds: &job.thresholds,
+        },
+    )?;
+    views::register_views(&ctx).await?;
+    let t = Instant::now();
+    guarded(&input_root, &tables, check_keys(&ctx))
+        .instrument(info_span!("check_keys"))
+        .await??;
+    timings.insert("check_keys".to_string(), t.elapsed().as_millis() as u64);
+
+    // Stage 3: compute the output tables.
+    let t = Instant::now();
+    let computed = guarded(&input_root, &tables, compute(&ctx))
+        .instrument(info_span!("compute"))
+        .await??;
+    timings.insert("compute".to_string(), t.elapsed().as_millis() as u64);
+
+    // Stage 4: row-level rejects and campaign problems.
+    let counts = counts(&computed, &tables)?;
+    check_reject_ratio(&counts, job.max_reject_ratio)?;
+    let campaigns = campaign_records(&computed)?;
+    let notes: Vec<String> = campaigns
+        .iter()
+        .filter_map(|c| {
+            c.status_note
+                .as_ref()
+                .map(|n| format!("campaign {}: {n}", quoted(&c.campaign_id)))
+        })
+        .collect();
+    for note in &notes {
+        warn!(note = %note, "campaign has a problem; it gets 0 members");
+    }
+    if opts.strict && !notes.is_empty() {
+        return Err(InputError::StrictCampaigns { notes }.into());
+    }
+    warnings.extend(notes);
+    let thresholds = guarded(&input_root, &tables, thresholds(&ctx)).await?;
+    let unpriced = guarded(&input_root, &tables, unpriced(&ctx)).await?;
+
+    // Stage 5: encode, describe, publish.
+    let t = Instant::now();
+    let encoded: Vec<EncodedTable> = OUTPUTS
+        .iter()
+        .zip(&computed)
+        .map(|(spec, batches)| publish::encode(spec.name, spec.schema(), batches))
+        .collect::<Result<_>>()?;
+    let outputs = publish::records(&encoded, &snapshot_date);
+    let config_digest = job.digest();
+    let content_digest =
+        manifest::content_digest(&snapshot_date, &config_digest, &input_records, &outputs);
+    let run_id = content_digest
+        .trim_start_matches("sha256:")
+        .chars()
+        .take(16)
+        .collect::<String>();
+    timings.insert("encode".to_string(), t.elapsed().as_millis() as u64);
+    let mut manifest = Manifest {
+        format_version: manifest::FORMAT_VERSION,
+        run_id,
+        snapshot_date: snapshot_date.clone(),
+        tool: "zafra".to_string(),
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        config_digest,
+        content_digest,
+        base_currency: job.base_currency.clone(),
+        max_reject_ratio: job.max_reject_ratio,
+        inputs: input_records,
+        outputs,
+        counts,
+        thresholds,
+        campaigns,
+        unpriced_hectares: unpriced,
+        warnings,
+        replaces: None,
+        timings_ms: timings,
+    };
+    if opts.dry_run {
+        manifest
+            .timings_ms
+            .insert("total".to_string(), started.elapsed().as_millis() as u64);
+        info!(run_id = %manifest.run_id, "dry run: nothing published");
+        return Ok(RunReport {
+            manifest,
+            outcome: None,
+            output_root: output_root.display().to_string(),
+        });
+    }
+    let t = Instant::now();
+    manifest
+        .timings_ms
+        .insert("total".to_string(), started.elapsed().as_millis() as u64);
+    let outcome = publish::publish(&output_root, &encoded, &mut manifest, opts.replace)
+        .instrument(info_span!("publish"))
+        .await?;
+    manifest
+        .timings_ms
+        .insert("publish".to_string(), t.elapsed().as_millis() as u64);
+    Ok(RunReport {
+        manifest,
+        outcome: Some(outcome),
+        output_root: output_root.display().to_string(),
+    })
+}
+
+/// SHA-256, size and rows of every input file, streamed.
+async fn digest_inputs(root: &Location, tables: &[InputTable]) -> Result<Vec<InputFileRecord>> {
+    let mut records = Vec::new();
+    for table in tables {
+        for file in &table.files {
+            let mut hasher = Sha256::new();
+            let mut stream = root
+                .store()
+                .get(&file.path)
+                .await
+                .map_err(|e| Error::storage(format!("reading {}", file.name), e))?
+                .into_stream();
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk.map_err(|e| Error::storage(format!("reading {}", file.name), e))?;
+                hasher.update(&chunk);
+            }
+            records.push(InputFileRecord {
+                table: table.spec.name.to_string(),
+                path: root.relative(&file.path),
+                size: file.size,
+                rows: file.rows,
+                sha256: format!("sha256:{}", hex(&hasher.finalize())),
+            });
+        }
+    }
+    Ok(records)
+}
+
+/// Runs a query stage; a data error or a reader panic is turned into an
+/// input error naming the file that cannot be read, if one can be found.
+async fn guarded<T>(
+    root: &Location,
+    tables: &[InputTable],
+    stage: impl std::future::Future<Output = Result<T, DataFusionError>>,
+) -> Result<T> {
+    match AssertUnwindSafe(stage).catch_unwind().await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(e)) => Err(classify(root, tables, e).await),
+        Err(panic) => {
+            let message = panic_message(&panic);
+            match find_unreadable_file(root, tables).await {
+                Some(error) => Err(error),
+                None => Err(Error::internal(format!("a query panicked: {message}"))),
+            }
+        }
+    }
+}
+
+async fn classify(root: &Location, tables: &[InputTable], e: DataFusionError) -> Error {
+    let root_cause = e.find_root();
+    let is_data = match root_cause {
+        DataFusionError::ObjectStore(_) => false,
+        DataFusionError::ParquetError(_) | DataFusionError::ArrowError(_, _) => true,
+        DataFusionError::External(inner) => inner.downcast_ref::<parquet::errors::ParquetError>().is_some(),
+        _ => false,
+    };
+    if let DataFusionError::ObjectStore(store_error) = root_cause {
+        let detail = store_error.to_string();
+        return Error::Storage {
+            context: "reading the input tables".to_string(),
+            source: object_store::Error::Generic {
+                store: "input",
+                source: detail.into(),
+            },
+        };
+    }
+    if is_data {
+        if let Some(error) = find_unreadable_file(root, tables).await {
+            return error;
+        }
+        return InputError::Data {
+            detail: root_cause.to_string(),
+        }
+        .into();
+    }
+    Error::internal_from("running the SQL views", e)
+}
+
+/// Decodes every input file in full, one at a time, to name the first one
+/// the Parquet reader cannot read (or panics on).
+async fn find_unreadable_file(root: &Location, tables: &[InputTable]) -> Option<Error> {
+    #[allow(deprecated)]
+    use parquet::arrow::async_reader::{ParquetObjectReader, ParquetRecordBatchStreamBuilder};
+    for table in tables {
+        for file in &table.files {
+            #[allow(deprecated)]
+            let reader = ParquetObjectReader::new(Arc::clone(root.store()), file.path.clone())
+                .with_file_size(file.size);
+            let outcome = AssertUnwindSafe(async move {
+                let mut stream = ParquetRecordBatchStreamBuilder::new(reader).await?.build()?;
+                while let Some(batch) = stream.next().await {
+                    batch?;
+                }
+                Ok::<_, parquet::errors::ParquetError>(())
+            })
+            .catch_unwind()
+            .await;
+            let detail = match outcome {
+                Ok(Ok(())) => continue,
+                Ok(Err(e)) => e.to_string(),
+                Err(panic) => format!("the parquet reader failed on it ({})", panic_message(&panic)),
+            };
+            return Some(
+                InputError::CorruptFile {
+                    table: table.spec.name.to_string(),
+                    file: file.name.clone(),
+                    detail,
+                }
+                .into(),
+            );
+        }
+    }
+    None
+}
+
+/// Table-level problems that stop the run: null or duplicate keys of
+/// clients, seasons, campaigns; bad season dates.
+async fn check_keys(ctx: &SessionContext) -> Result<Result<(), InputError>, DataFusionError> {
+    let batches = ctx
+        .table("check_keys")
+        .await?
+        .sort(vec![
+            col("table_name").sort(true, false),
+            col("problem").sort(true, false),
+            col("key_value").sort(true, false),
+        ])?
+        .collect()
+        .await?;
+    let mut problems: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for batch in &batches {
+        let tables = strings(batch, "table_name");
+        let kinds = strings(batch, "problem");
+        let keys = strings(batch, "key_value");
+        for i in 0..batch.num_rows() {
+            let entry = problems
+                .entry((tables[i].clone().unwrap_or_default(), kinds[i].clone().unwrap_or_default()))
+                .or_default();
+            if entry.len() < 10 {
+                entry.push(quoted(keys[i].as_deref().unwrap_or("<null>")));
+            }
+        }
+    }
+    match problems.into_iter().next() {
+        None => Ok(Ok(())),
+        Some(((table, problem), keys)) => Ok(Err(InputError::KeyProblems { table, problem, keys })),
+    }
+}
+
+/// Computes the four output tables, sorted, in [`OUTPUTS`] order.
+async fn compute(ctx: &SessionContext) -> Result<Result<Vec<Vec<RecordBatch>>, Error>, DataFusionError> {
+    let mut all = Vec::new();
+    for spec in OUTPUTS {
+        let t = Instant::now();
+        let columns: Vec<_> = spec.columns.iter().map(|(c, _)| col(*c)).collect();
+        let sort: Vec<_> = spec.sort.iter().map(|c| col(*c).sort(true, false)).collect();
+        let batches = ctx
+            .table(spec.name)
+            .await?
+            .select(columns)?
+            .sort(sort)?
+            .collect()
+            .await?;
+        let batches = match conform(spec, batches) {
+            Ok(b) => b,
+            Err(e) => return Ok(Err(e)),
+        };
+        let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+        info!(table = spec.name, rows, ms = t.elapsed().as_millis() as u64, "computed");
+        all.push(batches);
+    }
+    Ok(Ok(all))
+}
+
+/// Checks each batch has the exact output types (string encodings are
+/// normalised to Utf8; anything else differing is a bug) and that every
+/// money value fits DECIMAL(38,2).
+fn conform(spec: &OutputSpec, batches: Vec<RecordBatch>) -> Result<Vec<RecordBatch>> {
+    let schema = spec.schema();
+    batches
+        .into_iter()
+        .map(|batch| {
+            let mut columns = Vec::with_capacity(batch.num_columns());
+            for ((name, expected), array) in spec.columns.iter().zip(batch.columns()) {
+                let found = array.data_type();
+                let array = if found == expected {
+                    Arc::clone(array)
+                } else if matches!(expected, DataType::Utf8)
+                    && matches!(found, DataType::Utf8View | DataType::LargeUtf8)
+                {
+                    datafusion::arrow::compute::cast(array, expected)
+                        .map_err(|e| Error::internal_from(format!("casting {}.{name}", spec.name), e))?
+                } else {
+                    return Err(Error::internal(format!(
+                        "{}.{name} has type {found}, expected {expected}",
+                        spec.name
+                    )));
+                };
+                if let DataType::Decimal128(precision, _) = expected {
+                    let money = array.as_primitive::<datafusion::arrow::datatypes::Decimal128Type>();
+                    money.validate_decimal_precision(*precision).map_err(|e| {
+                        InputError::Data {
+                            detail: format!(
+                                "{}.{name} exceeds DECIMAL(38,2) (sums too large for exact money): {e}",
+                                spec.name
+                            ),
+                        }
+                    })?;
+                }
+                columns.push(array);
+            }
+            RecordBatch::try_new(Arc::clone(&schema), columns)
+                .map_err(|e| Error::internal_from(format!("building {}", spec.name), e))
+        })
+        .collect()
+}
+
+/// Reads a string column of a batch (Utf8 after [`conform`]).
+fn strings(batch: &RecordBatch, column: &str) -> Vec<Option<String>> {
+    let Some(array) = batch.column_by_name(column) else {
+        return vec![None; batch.num_rows()];
+    };
+    let array = match datafusion::arrow::compute::cast(array, &DataType::Utf8) {
+        Ok(a) => a,
+        Err(_) => return vec![None; batch.num_rows()],
+    };
+    let array = array.as_string::<i32>();
+    (0..array.len())
+        .map(|i| (!array.is_null(i)).then(|| array.value(i).to_string()))
+        .collect()
+}
+
+fn output<'a>(computed: &'a [Vec<RecordBatch>], name: &str) -> Result<&'a [RecordBatch]> {
+    OUTPUTS
+        .iter()
+        .position(|s| s.name == name)
+        .and_then(|i| computed.get(i))
+        .map(|v| v.as_slice())
+        .ok_or_else(|| Error::internal(format!("output `{name}` missing")))
+}
+
+/// Rows per table, clients per segment per season, rejects per table and reason.
+fn counts(computed: &[Vec<RecordBatch>], tables: &[InputTable]) -> Result<Counts> {
+    let mut counts = Counts::default();
+    for (spec, batches) in OUTPUTS.iter().zip(computed) {
+        let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+        counts.tables.insert(spec.name.to_string(), rows as u64);
+    }
+    for batch in output(computed, "client_segments")? {
+        let seasons = strings(batch, "season_id");
+        let segments = strings(batch, "segment");
+        for (season, segment) in seasons.into_iter().zip(segments) {
+            *counts
+                .segments
+                .entry(season.unwrap_or_default())
+                .or_default()
+                .entry(segment.unwrap_or_default())
+                .or_default() += 1;
+        }
+    }
+    for name in ["cadastre", "sales", "potential_rates", "fx_rates"] {
+        let rows = tables
+            .iter()
+            .find(|t| t.spec.name == name)
+            .map(|t| t.rows())
+            .unwrap_or(0);
+        counts.input_rows.insert(name.to_string(), rows);
+        counts.rejected_rows.insert(name.to_string(), 0);
+    }
+    for batch in output(computed, "rejects")? {
+        let names = strings(batch, "table_name");
+        let reasons = strings(batch, "reason");
+        for (table, reason) in names.into_iter().zip(reasons) {
+            let table = table.unwrap_or_default();
+            *counts.rejected_rows.entry(table.clone()).or_default() += 1;
+            *counts
+                .reject_reasons
+                .entry(table)
+                .or_default()
+                .entry(reason.unwrap_or_default())
+                .or_default() += 1;
+        }
+    }
+    Ok(counts)
+}
+
+fn check_reject_ratio(counts: &Counts, max_ratio: f64) -> Result<()> {
+    for (table, &rejected) in &counts.rejected_rows {
+        let total = counts.input_rows.get(table).copied().unwrap_or(0);
+        if rejected > 0 {
+            let reasons = counts
+                .reject_reasons
+                .get(table)
+                .map(|r| {
+                    r.iter()
+                        .map(|(reason, n)| format!("{reason}: {n}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default();
+            warn!(table = %table, rejected, total, reasons = %reasons, "rows rejected");
+        }
+        // rejected / total > ratio, in integers-and-floats that cannot round the wrong way
+        // for realistic sizes: compare rejected > ratio * total.
+        if total > 0 && (rejected as f64) > max_ratio * (total as f64) {
+            return Err(InputError::TooManyRejects {
+                table: table.clone(),
+                rejected,
+                total,
+                ratio: max_ratio,
+            }
+            .into());
+        }
+    }
+    Ok(())
+}
+
+fn campaign_records(computed: &[Vec<RecordBatch>]) -> Result<Vec<CampaignRecord>> {
+    let mut records = Vec::new();
+    for batch in output(computed, "campaign_summary")? {
+        let ids = strings(batch, "campaign_id");
+        let seasons = strings(batch, "season_id");
+        let labels = strings(batch, "label");
+        let notes = strings(batch, "status_note");
+        let members = batch
+            .column_by_name("members")
+            .ok_or_else(|| Error::internal("campaign_summary.members missing"))?
+            .as_primitive_opt::<datafusion::arrow::datatypes::Int64Type>()
+            .ok_or_else(|| Error::internal("campaign_summary.members is not INT64"))?
+            .clone();
+        for i in 0..batch.num_rows() {
+            records.push(CampaignRecord {
+                campaign_id: ids[i].clone().unwrap_or_default(),
+                season_id: seasons[i].clone(),
+                label: labels[i].clone(),
+                members: members.value(i),
+                status_note: notes[i].clone(),
+            });
+        }
+    }
+    Ok(records)
+}
+
+async fn thresholds(ctx: &SessionContext) -> Result<Vec<ThresholdRecord>, DataFusionError> {
+    let batches = ctx
+        .table("int_thresholds")
+        .await?
+        .select(vec![
+            col("season_id"),
+            datafusion::prelude::cast(col("high_potential"), DataType::Utf8).alias("high_potential"),
+            col("high_potential_source"),
+            datafusion::prelude::cast(col("high_billing"), DataType::Utf8).alias("high_billing"),
+            col("high_billing_source"),
+        ])?
+        .sort(vec![col("season_id").sort(true, false)])?
+        .collect()
+        .await?;
+    let mut records = Vec::new();
+    for batch in &batches {
+        let s = strings(batch, "season_id");
+        let hp = strings(batch, "high_potential");
+        let hps = strings(batch, "high_potential_source");
+        let hb = strings(batch, "high_billing");
+        let hbs = strings(batch, "high_billing_source");
+        for i in 0..batch.num_rows() {
+            records.push(ThresholdRecord {
+                season_id: s[i].clone().unwrap_or_default(),
+                high_potential: hp[i].clone().unwrap_or_default(),
+                high_potential_source: hps[i].clone().unwrap_or_default(),
+                high_billing: hb[i].clone().unwrap_or_default(),
+                high_billing_source: hbs[i].clone().unwrap_or_default(),
+            });
+        }
+    }
+    Ok(records)
+}
+
+async fn unpriced(ctx: &SessionContext) -> Result<String, DataFusionError> {
+    let batches = ctx.table("report_unpriced").await?.collect().await?;
+    Ok(batches
+        .first()
+        .and_then(|b| strings(b, "unpriced_ha").into_iter().next().flatten())
+        .unwrap_or_else(|| "0".to_string()))
+}
+
+impl RunReport {
+    /// A readable summary for a terminal.
+    pub fn summary(&self) -> String {
+        use std::fmt::Write;
+        let m = &self.manifest;
+        let mut s = String::new();
+        let outcome = match &self.outcome {
+            None => "dry run: nothing published".to_string(),
+            Some(Outcome::Published) => format!("published to {}", self.output_root),
+            Some(Outcome::Unchanged) => {
+                format!("unchanged: an identical snapshot is already in {}", self.output_root)
+            }
+            Some(Outcome::Replaced { previous_run_id }) => format!(
+                "published to {} (replaced run {previous_run_id}, kept under _history/)",
+                self.output_root
+            ),
+        };
+        let _ = writeln!(s, "zafra snapshot {} (run {}): {outcome}", m.snapshot_date, m.run_id);
+        let _ = writeln!(s, "\nclients per segment and season:");
+        let _ = writeln!(
+            s,
+            "  {:<10} {:>10} {:>10} {:>10} {:>13}",
+            "season", "RETENCION", "INVERSION", "REVISION", "NO_INVERSION"
+        );
+        for (season, segs) in &m.counts.segments {
+            let n = |k: &str| segs.get(k).copied().unwrap_or(0);
+            let _ = writeln!(
+                s,
+                "  {:<10} {:>10} {:>10} {:>10} {:>13}",
+                season,
+                n("RETENCION"),
+                n("INVERSION"),
+                n("REVISION"),
+                n("NO_INVERSION")
+            );
+        }
+        let _ = writeln!(s, "\nthresholds (high potential / high billing):");
+        for t in &m.thresholds {
+            let _ = writeln!(
+                s,
+                "  {:<10} {} ({}) / {} ({})",
+                t.season_id, t.high_potential, t.high_potential_source, t.high_billing, t.high_billing_source
+            );
+        }
+        let _ = writeln!(s, "\ncampaigns active on {}:", m.snapshot_date);
+        for c in &m.campaigns {
+            let _ = writeln!(
+                s,
+                "  {:<14} {:<9} {:<18} {:>8} members{}",
+                c.campaign_id,
+                c.season_id.as_deref().unwrap_or("-"),
+                c.label.as_deref().unwrap_or("-"),
+                c.members,
+                c.status_note
+                    .as_ref()
+                    .map(|n| format!("  [{n}]"))
+                    .unwrap_or_default()
+            );
+        }
+        let _ = writeln!(s, "\nrejected input rows:");
+        for (table, rows) in &m.counts.input_rows {
+            let rejected = m.counts.rejected_rows.get(table).copied().unwrap_or(0);
+            let reasons = m
+                .counts
+                .reject_reasons
+                .get(table)
+                .map(|r| {
+                    r.iter()
+                        .map(|(k, v)| format!("{k}: {v}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default();
+            let _ = writeln!(s, "  {table:<16} {rejected} of {rows}{}", if reasons.is_empty() { String::new() } else { format!("  ({reasons})") });
+        }
+        let _ = writeln!(s, "\nunpriced hectares: {}", m.unpriced_hectares);
+        s
+    }
+}

@@ -1,0 +1,193 @@
+//! Object stores from a root given as a path or URL. Local paths and
+//! `file://` use the local file system; `s3://bucket/prefix` uses S3 with
+//! credentials, region and endpoint from the usual `AWS_*` environment
+//! variables (never logged).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use object_store::ObjectStore;
+use object_store::local::LocalFileSystem;
+use object_store::path::Path;
+use url::Url;
+
+use crate::error::{ConfigError, quoted};
+
+/// A root folder on some object store.
+#[derive(Clone)]
+pub struct Location {
+    store: Arc<dyn ObjectStore>,
+    /// `scheme://authority/`: what DataFusion maps to `store`.
+    store_url: Url,
+    /// The root inside the store.
+    prefix: Path,
+    /// The root as the user wrote it, for messages.
+    display: String,
+}
+
+impl std::fmt::Debug for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Location({})", self.display)
+    }
+}
+
+impl Location {
+    /// Opens a root: a relative or absolute path, `file:///…` or `s3://bucket/prefix`.
+    pub fn parse(root: &str) -> Result<Self, ConfigError> {
+        let root_trimmed = root.trim();
+        if root_trimmed.is_empty() {
+            return Err(ConfigError::Invalid("empty storage root".into()));
+        }
+        match Url::parse(root_trimmed) {
+            Ok(url) if url.scheme() == "file" => {
+                let path = url.to_file_path().map_err(|_| {
+                    ConfigError::Invalid(format!("{} is not a local file URL", quoted(root)))
+                })?;
+                Self::local(&path, root)
+            }
+            Ok(url) if url.scheme() == "s3" => Self::s3(&url, root),
+            // A Windows drive letter parses as a one-letter scheme; anything else is a path.
+            Ok(url) if url.scheme().len() > 1 => Err(ConfigError::Invalid(format!(
+                "storage root {}: scheme `{}` is not supported (use a path, file:// or s3://)",
+                quoted(root),
+                url.scheme()
+            ))),
+            _ => Self::local(std::path::Path::new(root_trimmed), root),
+        }
+    }
+
+    fn local(path: &std::path::Path, display: &str) -> Result<Self, ConfigError> {
+        let absolute = std::path::absolute(path).map_err(|e| {
+            ConfigError::Invalid(format!("cannot resolve path {}: {e}", quoted(display)))
+        })?;
+        let prefix = Path::from_absolute_path(&absolute).map_err(|e| {
+            ConfigError::Invalid(format!("invalid local path {}: {e}", quoted(display)))
+        })?;
+        let store_url = Url::parse("file:///").map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        Ok(Location {
+            store: Arc::new(LocalFileSystem::new()),
+            store_url,
+            prefix,
+            display: display.to_string(),
+        })
+    }
+
+    fn s3(url: &Url, display: &str) -> Result<Self, ConfigError> {
+        let bucket = url.host_str().unwrap_or_default();
+        if bucket.is_empty() {
+            return Err(ConfigError::Invalid(format!(
+                "s3 root {} has no bucket",
+                quoted(display)
+            )));
+        }
+        let endpoint_is_http = std::env::var("AWS_ENDPOINT_URL")
+            .or_else(|_| std::env::var("AWS_ENDPOINT"))
+            .map(|e| e.starts_with("http://"))
+            .unwrap_or(false);
+        let retry = object_store::RetryConfig {
+            max_retries: 5,
+            retry_timeout: Duration::from_secs(120),
+            ..Default::default()
+        };
+        let client = object_store::ClientOptions::new()
+            .with_timeout(Duration::from_secs(60))
+            .with_connect_timeout(Duration::from_secs(10));
+        // with_client_options replaces all client options, so allow_http comes after it.
+        let store = object_store::aws::AmazonS3Builder::from_env()
+            .with_bucket_name(bucket)
+            .with_retry(retry)
+            .with_client_options(client)
+            .with_allow_http(endpoint_is_http)
+            .build()
+            .map_err(|e| ConfigError::Invalid(format!("s3 root {}: {e}", quoted(display))))?;
+        let prefix = Path::from_url_path(url.path()).map_err(|e| {
+            ConfigError::Invalid(format!("s3 root {}: bad prefix: {e}", quoted(display)))
+        })?;
+        let store_url = Url::parse(&format!("s3://{bucket}/"))
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        Ok(Location {
+            store: Arc::new(store),
+            store_url,
+            prefix,
+            display: display.to_string(),
+        })
+    }
+
+    pub fn store(&self) -> &Arc<dyn ObjectStore> {
+        &self.store
+    }
+
+    pub fn store_url(&self) -> &Url {
+        &self.store_url
+    }
+
+    pub fn prefix(&self) -> &Path {
+        &self.prefix
+    }
+
+    pub fn display(&self) -> &str {
+        &self.display
+    }
+
+    /// The path of `rel` (`/`-separated, each part a fixed name) under the root.
+    pub fn path(&self, rel: &str) -> Path {
+        rel.split('/')
+            .filter(|p| !p.is_empty())
+            .fold(self.prefix.clone(), |acc, part| acc.join(part))
+    }
+
+    /// A path relative to the root, for manifests and messages.
+    pub fn relative(&self, path: &Path) -> String {
+        match path.prefix_match(&self.prefix) {
+            Some(parts) => parts
+                .map(|p| p.as_ref().to_string())
+                .collect::<Vec<_>>()
+                .join("/"),
+            None => path.to_string(),
+        }
+    }
+
+    /// The URL of a path in this store (what DataFusion is given).
+    pub fn url(&self, path: &Path) -> String {
+        format!("{}{}", self.store_url, path)
+    }
+
+    /// A user-facing name of a path: the root as written plus the relative path.
+    pub fn describe(&self, path: &Path) -> String {
+        let rel = self.relative(path);
+        let root = self.display.trim_end_matches('/');
+        if rel.is_empty() {
+            root.to_string()
+        } else {
+            format!("{root}/{rel}")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_resolve_under_the_root() {
+        let loc = Location::parse("some/dir").unwrap();
+        let p = loc.path("clients/part-0.parquet");
+        assert!(p.as_ref().ends_with("some/dir/clients/part-0.parquet"));
+        assert_eq!(loc.relative(&p), "clients/part-0.parquet");
+        assert_eq!(loc.describe(&p), "some/dir/clients/part-0.parquet");
+        assert!(loc.url(&p).starts_with("file:///"));
+    }
+
+    #[test]
+    fn file_urls_and_paths_agree() {
+        let a = Location::parse("/tmp/x").unwrap();
+        let b = Location::parse("file:///tmp/x").unwrap();
+        assert_eq!(a.prefix(), b.prefix());
+    }
+
+    #[test]
+    fn unknown_scheme_is_a_config_error() {
+        let err = Location::parse("ftp://host/x").unwrap_err();
+        assert!(err.to_string().contains("ftp"), "{err}");
+    }
+}

@@ -1,0 +1,167 @@
+//! The SQL views of `sql/`, embedded in the binary, created in dependency
+//! order; and the two parameter relations they read (`run_params`,
+//! `config_thresholds`), built from typed literal values — never from SQL text.
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::ScalarValue;
+use datafusion::logical_expr::{LogicalPlanBuilder, col, lit};
+use datafusion::prelude::{DataFrame, SessionContext};
+use rust_decimal::Decimal;
+
+use crate::config::Thresholds;
+use crate::error::{Error, Result};
+
+/// One view: its name (= file name) and its SQL.
+pub struct View {
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+macro_rules! view {
+    ($dir:literal, $name:literal) => {
+        View {
+            name: $name,
+            sql: include_str!(concat!("../sql/", $dir, "/", $name, ".sql")),
+        }
+    };
+}
+
+/// Every view, in dependency order: staging, intermediate, marts, checks.
+pub const VIEWS: &[View] = &[
+    view!("staging", "stg_clients"),
+    view!("staging", "stg_seasons"),
+    view!("staging", "stg_campaigns"),
+    view!("staging", "stg_cadastre"),
+    view!("staging", "stg_potential_rates"),
+    view!("staging", "stg_fx_rates"),
+    view!("staging", "stg_sales"),
+    view!("intermediate", "int_clients_in_scope"),
+    view!("intermediate", "int_campaigns_on_date"),
+    view!("intermediate", "int_seasons_in_scope"),
+    view!("intermediate", "int_cadastre"),
+    view!("intermediate", "int_fx_intervals"),
+    view!("intermediate", "int_sales"),
+    view!("intermediate", "int_parcel_potential"),
+    view!("marts", "potential"),
+    view!("marts", "billing"),
+    view!("intermediate", "int_client_figures"),
+    view!("intermediate", "int_thresholds"),
+    view!("marts", "client_segments"),
+    view!("marts", "active_campaigns"),
+    view!("marts", "memberships"),
+    view!("marts", "campaign_summary"),
+    view!("marts", "rejects"),
+    view!("checks", "check_keys"),
+    view!("checks", "report_unpriced"),
+];
+
+/// The run's parameters, as typed values.
+pub struct Params<'a> {
+    pub as_of: chrono::NaiveDate,
+    pub base_currency: &'a str,
+    pub thresholds: &'a Thresholds,
+}
+
+/// Registers `run_params` (one row: as_of, base_currency) and
+/// `config_thresholds` (season_id null = the `[segments]` default, then one
+/// row per configured season).
+pub fn register_params(ctx: &SessionContext, params: &Params<'_>) -> Result<()> {
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1)
+        .ok_or_else(|| Error::internal("epoch date"))?;
+    let days = i32::try_from((params.as_of - epoch).num_days())
+        .map_err(|_| Error::internal("as-of date out of range"))?;
+    register_values(
+        ctx,
+        "run_params",
+        &["as_of", "base_currency"],
+        vec![vec![
+            ScalarValue::Date32(Some(days)),
+            ScalarValue::Utf8(Some(params.base_currency.to_string())),
+        ]],
+    )?;
+    let mut rows = vec![vec![
+        ScalarValue::Utf8(None),
+        money(params.thresholds.default.high_potential)?,
+        money(params.thresholds.default.high_billing)?,
+    ]];
+    for (season, pair) in &params.thresholds.season {
+        rows.push(vec![
+            ScalarValue::Utf8(Some(season.clone())),
+            money(pair.high_potential)?,
+            money(pair.high_billing)?,
+        ]);
+    }
+    register_values(
+        ctx,
+        "config_thresholds",
+        &["season_id", "high_potential", "high_billing"],
+        rows,
+    )
+}
+
+/// A threshold as DECIMAL(38,2) (config guarantees at most 2 decimals).
+fn money(value: Option<Decimal>) -> Result<ScalarValue> {
+    let Some(value) = value else {
+        return Ok(ScalarValue::Decimal128(None, 38, 2));
+    };
+    let mut v = value;
+    v.rescale(2);
+    if v != value {
+        return Err(Error::internal(format!("threshold {value} has more than 2 decimals")));
+    }
+    Ok(ScalarValue::Decimal128(Some(v.mantissa()), 38, 2))
+}
+
+fn register_values(
+    ctx: &SessionContext,
+    name: &str,
+    columns: &[&str],
+    rows: Vec<Vec<ScalarValue>>,
+) -> Result<()> {
+    let wrap = |e| Error::internal_from(format!("building `{name}`"), e);
+    let exprs: Vec<Vec<_>> = rows
+        .into_iter()
+        .map(|row| row.into_iter().map(lit).collect())
+        .collect();
+    let plan = LogicalPlanBuilder::values(exprs)
+        .and_then(|b| b.build())
+        .map_err(wrap)?;
+    let df = DataFrame::new(ctx.state(), plan);
+    let projection: Vec<_> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| col(format!("column{}", i + 1)).alias(*c))
+        .collect();
+    let df = df.select(projection).map_err(wrap)?;
+    ctx.register_table(name, df.into_view()).map_err(wrap)?;
+    Ok(())
+}
+
+/// Creates every view of [`VIEWS`] on `ctx`; the input tables and parameter
+/// relations must already be registered.
+pub async fn register_views(ctx: &SessionContext) -> Result<()> {
+    for view in VIEWS {
+        let df = ctx
+            .sql(view.sql)
+            .await
+            .map_err(|e| Error::internal_from(format!("planning view `{}`", view.name), e))?;
+        ctx.register_table(view.name, df.into_view())
+            .map_err(|e| Error::internal_from(format!("registering view `{}`", view.name), e))?;
+    }
+    Ok(())
+}
+
+/// The session configuration every zafra run (and the SQL tests) use.
+pub fn session_config() -> datafusion::prelude::SessionConfig {
+    let mut config = datafusion::prelude::SessionConfig::new()
+        .with_information_schema(false)
+        .set_bool("datafusion.sql_parser.parse_float_as_decimal", true)
+        .set_bool("datafusion.sql_parser.map_string_types_to_utf8view", false)
+        .set_bool("datafusion.execution.parquet.schema_force_view_types", false)
+        .set_bool("datafusion.execution.parquet.pushdown_filters", false);
+    config.options_mut().execution.coalesce_batches = true;
+    config
+}
+
+/// The data type every money column of the outputs has.
+pub const MONEY: DataType = DataType::Decimal128(38, 2);
