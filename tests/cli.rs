@@ -1,0 +1,395 @@
+//! The real `zafra` binary: exit codes, messages, outputs, nothing published
+//! on failure.
+
+mod common;
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use common::{config, dataset, files_under};
+use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+use predicates::prelude::*;
+
+const AS_OF: &str = "2026-03-31";
+
+fn zafra() -> Command {
+    let mut cmd = Command::cargo_bin("zafra").unwrap();
+    cmd.env("ZAFRA_LOG", "warn").arg("--log-format").arg("text");
+    cmd
+}
+
+fn run(cfg: &Path) -> Command {
+    let mut cmd = zafra();
+    cmd.arg("run").arg("--config").arg(cfg).arg("--as-of").arg(AS_OF);
+    cmd
+}
+
+/// Rows of a SQL query over published files, as `a|b|c` strings.
+fn query(sql: &str) -> Vec<String> {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let ctx = datafusion::prelude::SessionContext::new().enable_url_table();
+        let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
+        let options = FormatOptions::default().with_null("NULL");
+        let mut rows = Vec::new();
+        for b in &batches {
+            let f: Vec<_> = b
+                .columns()
+                .iter()
+                .map(|c| ArrayFormatter::try_new(c.as_ref(), &options).unwrap())
+                .collect();
+            for r in 0..b.num_rows() {
+                rows.push(f.iter().map(|f| f.value(r).to_string()).collect::<Vec<_>>().join("|"));
+            }
+        }
+        rows
+    })
+}
+
+fn table_file(out: &Path, table: &str) -> String {
+    out.join(table)
+        .join(format!("snapshot_date={AS_OF}"))
+        .join("part-00000.parquet")
+        .display()
+        .to_string()
+}
+
+#[test]
+fn publishes_the_contract_outputs_and_is_idempotent() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = dataset(&tmp.path().join("in"), &[]);
+    let out = tmp.path().join("out");
+    let cfg = config(tmp.path(), &input, &out, "");
+    run(&cfg)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("published to"))
+        .stdout(predicate::str::contains("K1"));
+
+    // Median of non-zero potentials {200, 5000, 15000} = 5000 for both thresholds.
+    assert_eq!(
+        query(&format!("SELECT * FROM '{}'", table_file(&out, "client_segments"))),
+        vec![
+            "2025/26|C1|5000.00|6000.00|RETENCION|true|true",
+            "2025/26|C2|200.00|7000.00|REVISION|true|true",
+            "2025/26|C4|15000.00|100.00|INVERSION|true|true",
+        ]
+    );
+    assert_eq!(
+        query(&format!("SELECT * FROM '{}'", table_file(&out, "memberships"))),
+        vec![
+            "K1|C1|2025/26|5000.00|6000.00|RETENCION",
+            "K2|C1|2025/26|5000.00|6000.00|RETENCION",
+            "K2|C2|2025/26|200.00|7000.00|REVISION",
+            "K2|C4|2025/26|15000.00|100.00|INVERSION",
+        ]
+    );
+    assert_eq!(
+        query(&format!("SELECT * FROM '{}'", table_file(&out, "campaign_summary"))),
+        vec![
+            "K1|Retencion|2025/26|RETENCION|1|5000.00|6000.00|NULL",
+            "K2|Todos|2025/26|TODOS|3|20200.00|13100.00|NULL",
+        ]
+    );
+    // The files' own Arrow schemas (not a reader's choice of string encoding).
+    let schema = |table: &str| -> Vec<String> {
+        let file = std::fs::File::open(table_file(&out, table)).unwrap();
+        let builder =
+            parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+        builder
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| format!("{}:{}", f.name(), f.data_type()))
+            .collect()
+    };
+    assert_eq!(
+        schema("client_segments"),
+        [
+            "season_id:Utf8",
+            "client_id:Utf8",
+            "potential:Decimal128(38, 2)",
+            "billing:Decimal128(38, 2)",
+            "segment:Utf8",
+            "has_cadastre:Boolean",
+            "has_sales:Boolean"
+        ]
+    );
+    assert_eq!(
+        schema("memberships"),
+        [
+            "campaign_id:Utf8",
+            "client_id:Utf8",
+            "season_id:Utf8",
+            "potential:Decimal128(38, 2)",
+            "billing:Decimal128(38, 2)",
+            "segment:Utf8"
+        ]
+    );
+    assert_eq!(
+        schema("campaign_summary"),
+        [
+            "campaign_id:Utf8",
+            "description:Utf8",
+            "season_id:Utf8",
+            "label:Utf8",
+            "members:Int64",
+            "potential_total:Decimal128(38, 2)",
+            "billing_total:Decimal128(38, 2)",
+            "status_note:Utf8"
+        ]
+    );
+    assert_eq!(schema("rejects"), ["table_name:Utf8", "row_key:Utf8", "reason:Utf8"]);
+    let manifest_path = out.join("_manifests").join(format!("snapshot_date={AS_OF}.json"));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
+    assert_eq!(manifest["snapshot_date"], AS_OF);
+    assert_eq!(manifest["outputs"].as_array().unwrap().len(), 4);
+    assert_eq!(manifest["inputs"].as_array().unwrap().len(), 7);
+    assert_eq!(manifest["counts"]["segments"]["2025/26"]["RETENCION"], 1);
+    assert_eq!(manifest["thresholds"][0]["high_potential"], "5000.00");
+    assert_eq!(manifest["thresholds"][0]["high_potential_source"], "median");
+    let files_before = files_under(&out);
+    let bytes_before: Vec<Vec<u8>> = files_before
+        .iter()
+        .filter(|f| f.ends_with(".parquet"))
+        .map(|f| std::fs::read(out.join(f)).unwrap())
+        .collect();
+
+    // Same inputs, config and date: exit 0, nothing rewritten.
+    run(&cfg)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("unchanged"));
+    assert_eq!(files_under(&out), files_before);
+    let manifest_again: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
+    assert_eq!(manifest, manifest_again, "the committed manifest was rewritten");
+
+    // A fresh output root gives byte-identical files.
+    let out2 = tmp.path().join("out2");
+    run(&cfg).arg("--output").arg(&out2).assert().code(0);
+    let bytes_again: Vec<Vec<u8>> = files_before
+        .iter()
+        .filter(|f| f.ends_with(".parquet"))
+        .map(|f| std::fs::read(out2.join(f)).unwrap())
+        .collect();
+    assert!(bytes_before == bytes_again, "output is not byte-identical");
+
+    // Different configuration: refuse with exit 4 and keep the snapshot.
+    let cfg2 = config(tmp.path(), &input, &out, "[segments]\nhigh_potential = \"1\"\n");
+    run(&cfg2)
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("already exists with other content"))
+        .stderr(predicate::str::contains("configuration differs"));
+    assert_eq!(files_under(&out), files_before);
+
+    // --replace publishes the new one and keeps the old one under _history/.
+    run(&cfg2).arg("--replace").assert().code(0).stdout(predicate::str::contains("replaced"));
+    let after = files_under(&out);
+    assert!(after.iter().any(|f| f.starts_with("_history/") && f.ends_with("manifest.json")), "{after:?}");
+    let replaced: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
+    assert_eq!(replaced["replaces"]["run_id"], manifest["run_id"]);
+}
+
+#[test]
+fn dry_run_publishes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = dataset(&tmp.path().join("in"), &[]);
+    let out = tmp.path().join("out");
+    let cfg = config(tmp.path(), &input, &out, "");
+    run(&cfg).arg("--dry-run").assert().code(0).stdout(predicate::str::contains("dry run"));
+    assert!(files_under(&out).is_empty());
+}
+
+/// Runs a failing case; asserts the exit code, message parts and that nothing was published.
+fn assert_fails(replace: &[(&str, &str)], extra_toml: &str, code: i32, needles: &[&str]) {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = dataset(&tmp.path().join("in"), replace);
+    let out = tmp.path().join("out");
+    let cfg = config(tmp.path(), &input, &out, extra_toml);
+    let assert = run(&cfg).assert().code(code);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    for needle in needles {
+        assert!(stderr.contains(needle), "stderr lacks {needle:?}:\n{stderr}");
+    }
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(files_under(&out).is_empty(), "something was published: {:?}", files_under(&out));
+}
+
+#[test]
+fn missing_table_exits_3() {
+    assert_fails(&[("campaigns", "")], "", 3, &["table `campaigns` not found"]);
+}
+
+#[test]
+fn fx_rates_is_optional_but_then_foreign_sales_are_rejected() {
+    // Without fx_rates the PYG sale has no rate: 1 of 3 rows rejected > 1%.
+    assert_fails(&[("fx_rates", "")], "", 3, &["table `sales`", "1 of 3 rows rejected"]);
+}
+
+#[test]
+fn missing_column_exits_3_naming_table_file_and_column() {
+    assert_fails(
+        &[("clients", "SELECT * FROM (VALUES ('C1', true)) AS t(client_id, active)")],
+        "",
+        3,
+        &["table `clients`", "clients/part-00000.parquet", "missing required column `name`"],
+    );
+}
+
+#[test]
+fn unusable_column_type_exits_3() {
+    assert_fails(
+        &[(
+            "potential_rates",
+            "SELECT * FROM (VALUES ('2025/26', 'SOJA', true)) AS t(season_id, activity, amount_per_ha)",
+        )],
+        "",
+        3,
+        &["table `potential_rates`", "column `amount_per_ha`", "Boolean"],
+    );
+}
+
+#[test]
+fn duplicate_client_key_exits_3_naming_the_key() {
+    assert_fails(
+        &[(
+            "clients",
+            "SELECT * FROM (VALUES ('C1', 'a'), ('C1', 'b'), ('C2', 'c')) AS t(client_id, name)",
+        )],
+        "",
+        3,
+        &["table `clients`", "duplicate client_id", "'C1'"],
+    );
+}
+
+#[test]
+fn season_with_start_after_end_exits_3() {
+    assert_fails(
+        &[(
+            "seasons",
+            "SELECT * FROM (VALUES ('2025/26', 'x', DATE '2026-07-01', DATE '2025-06-30')) AS t(season_id, name, start_date, end_date)",
+        )],
+        "",
+        3,
+        &["table `seasons`", "start_date > end_date", "'2025/26'"],
+    );
+}
+
+#[test]
+fn too_many_rejects_exits_3_and_the_ratio_is_configurable() {
+    let bad_sales = "SELECT document_id, line_no, client_id, document_date, document_type, status, \
+        CAST(amount AS DECIMAL(18,2)) AS amount, currency FROM (VALUES \
+        ('F1', '1', 'C1', DATE '2025-08-01', 'INVOICE', 'VALID', 10, 'USD'), \
+        ('F2', '1', 'C9', DATE '2025-08-01', 'INVOICE', 'VALID', 10, 'USD')) \
+        AS t(document_id, line_no, client_id, document_date, document_type, status, amount, currency)";
+    assert_fails(&[("sales", bad_sales)], "", 3, &["table `sales`", "1 of 2 rows rejected"]);
+    // With max_reject_ratio = 0.5 the same data passes.
+    let tmp = tempfile::tempdir().unwrap();
+    let input = dataset(&tmp.path().join("in"), &[("sales", bad_sales)]);
+    let out = tmp.path().join("out");
+    let cfg = config(tmp.path(), &input, &out, "[limits]\nmax_reject_ratio = 0.5\n");
+    run(&cfg).assert().code(0).stdout(predicate::str::contains("unknown client_id: 1"));
+    assert_eq!(
+        query(&format!("SELECT * FROM '{}'", table_file(&out, "rejects"))),
+        vec!["sales|F2|1|unknown client_id"]
+    );
+}
+
+#[test]
+fn empty_and_corrupt_files_exit_3_naming_the_file() {
+    for (name, bytes) in [
+        ("empty", Vec::new()),
+        ("garbage", b"this is not a parquet file at all, not even close".to_vec()),
+        ("truncated", b"PAR1\x00\x00\x00\x00PAR1".to_vec()),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let input = dataset(&tmp.path().join("in"), &[]);
+        std::fs::write(input.join("sales").join(format!("{name}.parquet")), &bytes).unwrap();
+        let out = tmp.path().join("out");
+        let cfg = config(tmp.path(), &input, &out, "");
+        let assert = run(&cfg).assert().code(3);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        assert!(stderr.contains(&format!("sales/{name}.parquet")), "{name}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(files_under(&out).is_empty());
+    }
+}
+
+#[test]
+fn integer_ids_timestamps_and_floats_are_coerced() {
+    let tmp = tempfile::tempdir().unwrap();
+    let clients = "SELECT * FROM (VALUES (CAST(1 AS BIGINT), 'Uno')) AS t(client_id, name)";
+    let cadastre = "SELECT CAST(1 AS BIGINT) AS client_id, 'P1' AS parcel_id, 'SOJA' AS activity, \
+        CAST(10.5 AS DOUBLE) AS productive_ha, CAST(NULL AS VARCHAR) AS season_id";
+    let sales = "SELECT 'F1' AS document_id, 1 AS line_no, CAST(1 AS BIGINT) AS client_id, \
+        CAST('2025-08-01T23:30:00' AS TIMESTAMP) AS document_date, 'INVOICE' AS document_type, \
+        'VALID' AS status, CAST(100 AS BIGINT) AS amount, 'USD' AS currency";
+    let input = dataset(
+        &tmp.path().join("in"),
+        &[("clients", clients), ("cadastre", cadastre), ("sales", sales)],
+    );
+    let out = tmp.path().join("out");
+    let cfg = config(tmp.path(), &input, &out, "");
+    let assert = run(&cfg).assert().code(0);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("FLOAT"), "one warning per float column expected: {stderr}");
+    assert_eq!(
+        query(&format!("SELECT client_id, potential, billing FROM '{}'", table_file(&out, "client_segments"))),
+        vec!["1|525.00|100.00"]
+    );
+}
+
+#[test]
+fn campaign_problems_warn_or_fail_with_strict() {
+    let campaigns = "SELECT campaign_id, description, season_id, start_date, end_date, status, by_potential, \
+        CAST(potential_min AS DECIMAL(14,2)) AS potential_min, CAST(potential_max AS DECIMAL(14,2)) AS potential_max, \
+        by_billing, CAST(billing_min AS DECIMAL(14,2)) AS billing_min, CAST(billing_max AS DECIMAL(14,2)) AS billing_max \
+        FROM (VALUES ('K9', 'x', '2099/00', DATE '2026-01-01', DATE '2026-12-31', 'ACTIVE', true, 1, 2, true, 1, 2)) \
+        AS t(campaign_id, description, season_id, start_date, end_date, status, by_potential, potential_min, potential_max, by_billing, billing_min, billing_max)";
+    let tmp = tempfile::tempdir().unwrap();
+    let input = dataset(&tmp.path().join("in"), &[("campaigns", campaigns)]);
+    let out = tmp.path().join("out");
+    let cfg = config(tmp.path(), &input, &out, "");
+    run(&cfg)
+        .arg("--strict")
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("campaign 'K9': unknown season"));
+    assert!(files_under(&out).is_empty());
+    run(&cfg).assert().code(0);
+    assert_eq!(
+        query(&format!("SELECT * FROM '{}'", table_file(&out, "campaign_summary"))),
+        vec!["K9|x|2099/00|NULL|0|0.00|0.00|unknown season"]
+    );
+}
+
+#[test]
+fn configuration_errors_exit_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = dataset(&tmp.path().join("in"), &[]);
+    let out = tmp.path().join("out");
+    for (extra, needle) in [
+        ("[segments]\nhigh_potencial = \"1\"\n", "high_potencial"),
+        ("[segments]\nhigh_billing = \"1.001\"\n", "more than 2 decimals"),
+        ("[limits]\nmax_reject_ratio = 2.0\n", "max_reject_ratio"),
+    ] {
+        let cfg = config(tmp.path(), &input, &out, extra);
+        run(&cfg).assert().code(2).stderr(predicate::str::contains(needle));
+    }
+    zafra()
+        .args(["run", "--config", "/nonexistent/job.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("/nonexistent/job.toml"));
+    zafra()
+        .args(["run", "--as-of", "2026-13-01"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("2026-13-01"));
+    zafra().args(["frobnicate"]).assert().code(2);
+    assert!(files_under(&out).is_empty());
+}
