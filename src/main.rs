@@ -29,15 +29,28 @@ fn main() -> ExitCode {
             return ExitCode::from(ExitStatus::Internal.code());
         }
     };
-    let result = runtime.block_on(async {
-        match cli.command {
-            Command::Run(args) => run(args).await,
-            Command::Generate(args) => generate_data(args),
-        }
-    });
+    // Panics are bugs: report them once, as an internal error (exit 1). A panic
+    // the library contains (a Parquet reader failing on a hostile file) only
+    // reaches the debug log; the library turns it into an input error.
+    std::panic::set_hook(Box::new(|info| {
+        tracing::debug!(panic = %info, "panic");
+    }));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        runtime.block_on(async {
+            match cli.command {
+                Command::Run(args) => run(args).await,
+                Command::Generate(args) => generate_data(args),
+            }
+        })
+    }));
     match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Err(panic) => {
+            let message = zafra::inputs::panic_message(&panic);
+            eprintln!("error: internal error (a bug): panic: {message}");
+            ExitCode::from(ExitStatus::Internal.code())
+        }
+        Ok(Err(e)) => {
             let status = e.exit_status();
             eprintln!("error: {e}");
             let mut source = std::error::Error::source(&e);
