@@ -393,3 +393,36 @@ fn configuration_errors_exit_2() {
     zafra().args(["frobnicate"]).assert().code(2);
     assert!(files_under(&out).is_empty());
 }
+
+#[test]
+fn bit_flipped_input_files_never_panic_nor_publish_partially() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = dataset(&tmp.path().join("in"), &[]);
+    let sales = input.join("sales").join("part-00000.parquet");
+    let original = std::fs::read(&sales).unwrap();
+    let out = tmp.path().join("out");
+    let cfg = config(tmp.path(), &input, &out, "");
+    // Positions spread over the whole file: magic, pages, footer, footer length.
+    let n = original.len();
+    let mut positions: Vec<usize> = (0..24).map(|i| i * n / 24).collect();
+    positions.extend([1, 3, n - 1, n - 5, n - 8, n - 9, n - 20, n - 40]);
+    for pos in positions {
+        let mut bytes = original.clone();
+        bytes[pos] ^= 0xA5;
+        std::fs::write(&sales, &bytes).unwrap();
+        let output = run(&cfg).arg("--dry-run").output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let code = output.status.code();
+        assert!(
+            code == Some(0) || code == Some(3),
+            "flip at {pos}/{n}: exit {code:?}\n{stderr}"
+        );
+        if code == Some(3) {
+            assert!(stderr.contains("sales") , "flip at {pos}: {stderr}");
+        }
+        assert!(!stderr.contains("panic"), "flip at {pos}: {stderr}");
+        eprintln!("flip {pos}: exit {code:?} {}", stderr.lines().find(|l| l.starts_with("error")).unwrap_or(""));
+    }
+    std::fs::write(&sales, &original).unwrap();
+    assert!(files_under(&out).is_empty());
+}
