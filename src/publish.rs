@@ -2,11 +2,9 @@
 //! under `<table>/snapshot_date=D/`, then write the manifest — the commit
 //! point — last. A snapshot exists exactly when its manifest does.
 
-use std::sync::Arc;
-
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
-use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
+use object_store::ObjectStoreExt;
 use object_store::path::Path;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
@@ -15,7 +13,7 @@ use tracing::{info, warn};
 
 use crate::error::{Error, Result};
 use crate::manifest::{self, Manifest, OutputFileRecord, ReplacedRecord};
-use crate::storage::Location;
+use crate::storage::{Location, WriteMode};
 
 /// Rows per Parquet row group of the outputs.
 const ROW_GROUP_ROWS: usize = 1 << 20;
@@ -50,21 +48,32 @@ pub fn encode(table: &'static str, schema: SchemaRef, batches: &[RecordBatch]) -
     })
 }
 
-/// The path of a table's file for a date, relative to the output root.
-pub fn table_file(table: &str, snapshot_date: &str) -> String {
-    format!("{table}/snapshot_date={snapshot_date}/part-00000.parquet")
+/// The path of a table's file for a date, relative to the output root. The
+/// name carries the first 16 hex digits of the file's SHA-256, so a new
+/// snapshot's files never overwrite a committed snapshot's files.
+pub fn table_file(table: &str, snapshot_date: &str, sha256: &str) -> String {
+    let short: String = sha256.trim_start_matches("sha256:").chars().take(16).collect();
+    format!("{}/part-00000-{short}.parquet", partition_dir(table, snapshot_date))
+}
+
+/// A table's partition folder for a date, relative to the output root.
+pub fn partition_dir(table: &str, snapshot_date: &str) -> String {
+    format!("{table}/snapshot_date={snapshot_date}")
 }
 
 /// Output file records (path, rows, size, digest) of encoded tables.
 pub fn records(tables: &[EncodedTable], snapshot_date: &str) -> Vec<OutputFileRecord> {
     tables
         .iter()
-        .map(|t| OutputFileRecord {
-            table: t.table.to_string(),
-            path: table_file(t.table, snapshot_date),
-            rows: t.rows,
-            bytes: t.bytes.len() as u64,
-            sha256: manifest::sha256(&t.bytes),
+        .map(|t| {
+            let sha256 = manifest::sha256(&t.bytes);
+            OutputFileRecord {
+                table: t.table.to_string(),
+                path: table_file(t.table, snapshot_date, &sha256),
+                rows: t.rows,
+                bytes: t.bytes.len() as u64,
+                sha256,
+            }
         })
         .collect()
 }
@@ -82,7 +91,12 @@ pub enum Outcome {
 
 /// Reads the committed manifest of a date, if any.
 pub async fn read_manifest(out: &Location, snapshot_date: &str) -> Result<Option<Manifest>> {
-    let path = out.path(&manifest::manifest_path(snapshot_date));
+    read_manifest_at(out, &manifest::manifest_path(snapshot_date)).await
+}
+
+/// Reads a manifest at a path relative to the output root, if it exists.
+pub async fn read_manifest_at(out: &Location, rel: &str) -> Result<Option<Manifest>> {
+    let path = out.path(rel);
     match out.store().get(&path).await {
         Ok(result) => {
             let bytes = result
@@ -99,10 +113,21 @@ pub async fn read_manifest(out: &Location, snapshot_date: &str) -> Result<Option
     }
 }
 
-/// Publishes the tables and then the manifest. If a snapshot for the date
-/// exists: identical content ⇒ [`Outcome::Unchanged`]; different content ⇒
-/// [`Error::SnapshotConflict`] unless `replace`, which first copies the old
-/// snapshot (data + manifest) under `_history/`.
+/// Publishes a snapshot. The protocol (README, "Publishing"):
+///
+/// 1. If a manifest for the date exists with the same content digest, nothing
+///    is written ([`Outcome::Unchanged`]); with another digest the run stops
+///    with [`Error::SnapshotConflict`] unless `replace`.
+/// 2. Each table file is written atomically under a content-derived name.
+/// 3. When replacing, the old manifest and files are copied under
+///    `_history/snapshot_date=D/run_id=R/` first.
+/// 4. The manifest is written last — create-if-absent (or atomically
+///    overwritten when replacing): this is the commit point.
+/// 5. Files in the date's partition folders that the committed manifest does
+///    not list (a replaced snapshot's, a failed run's) are deleted.
+///
+/// A failure before step 4 leaves the previous state committed; its
+/// leftovers are removed by step 5 of the next run for that date.
 pub async fn publish(
     out: &Location,
     tables: &[EncodedTable],
@@ -110,18 +135,29 @@ pub async fn publish(
     replace: bool,
 ) -> Result<Outcome> {
     let date = manifest.snapshot_date.clone();
-    let mut outcome = Outcome::Published;
-    if let Some(existing) = read_manifest(out, &date).await? {
+    let existing = read_manifest(out, &date).await?;
+    if let Some(existing) = &existing {
         if existing.content_digest == manifest.content_digest {
             info!(snapshot_date = %date, run_id = %existing.run_id, "snapshot already published with identical content");
+            remove_unlisted(out, existing).await?;
             return Ok(Outcome::Unchanged);
         }
         if !replace {
             return Err(Error::SnapshotConflict {
                 date,
-                detail: describe_difference(&existing, manifest),
+                detail: describe_difference(existing, manifest),
             });
         }
+    }
+    for (table, record) in tables.iter().zip(&manifest.outputs) {
+        let path = out.path(&record.path);
+        out.write(&path, table.bytes.clone(), WriteMode::Overwrite)
+            .await
+            .map_err(|e| Error::storage(format!("writing {}", out.describe(&path)), e))?;
+        info!(table = table.table, rows = table.rows, path = %record.path, "written");
+    }
+    let mut outcome = Outcome::Published;
+    if let Some(existing) = existing {
         let history = archive(out, &existing).await?;
         manifest.replaces = Some(ReplacedRecord {
             run_id: existing.run_id.clone(),
@@ -132,80 +168,69 @@ pub async fn publish(
             previous_run_id: existing.run_id,
         };
     }
-    for table in tables {
-        let rel = table_file(table.table, &date);
-        let dir = out.path(&format!("{}/snapshot_date={date}", table.table));
-        remove_other_files(out, &dir, &out.path(&rel)).await?;
-        put(out, &out.path(&rel), PutPayload::from(table.bytes.clone()), PutMode::Overwrite).await?;
-        info!(table = table.table, rows = table.rows, path = %rel, "written");
-    }
-    let manifest_rel = manifest::manifest_path(&date);
+    let manifest_path = out.path(&manifest::manifest_path(&date));
     let body = serde_json::to_vec_pretty(manifest)
         .map_err(|e| Error::internal_from("serialising the manifest", e))?;
     let mode = if matches!(outcome, Outcome::Replaced { .. }) {
-        PutMode::Overwrite
+        WriteMode::Overwrite
     } else {
-        PutMode::Create
+        WriteMode::CreateNew
     };
-    match put(out, &out.path(&manifest_rel), PutPayload::from(body.clone()), mode).await {
+    match out.write(&manifest_path, body, mode).await {
         Ok(()) => {}
-        Err(Error::Storage {
-            source: object_store::Error::AlreadyExists { .. },
-            ..
-        }) => {
-            // Another writer (or our own retried request) committed first: read
-            // it back and decide on its content, never on the error alone.
-            match read_manifest(out, &date).await? {
-                Some(m) if m.content_digest == manifest.content_digest => {
-                    return Ok(Outcome::Unchanged);
-                }
-                Some(m) => {
-                    return Err(Error::SnapshotConflict {
-                        date,
-                        detail: describe_difference(&m, manifest),
-                    });
-                }
-                None => return Err(Error::internal("manifest vanished after AlreadyExists")),
-            }
+        Err(object_store::Error::AlreadyExists { .. }) => {
+            // Another writer, or our own retried request, committed first: decide
+            // on what is there, never on the error alone.
+            return match read_manifest(out, &date).await? {
+                Some(m) if m.content_digest == manifest.content_digest => Ok(Outcome::Unchanged),
+                Some(m) => Err(Error::SnapshotConflict {
+                    date,
+                    detail: describe_difference(&m, manifest),
+                }),
+                None => Err(Error::internal("manifest vanished after AlreadyExists")),
+            };
         }
-        Err(e) => return Err(e),
+        Err(e) => {
+            return Err(Error::storage(
+                format!("committing {}", out.describe(&manifest_path)),
+                e,
+            ));
+        }
     }
-    info!(snapshot_date = %date, run_id = %manifest.run_id, path = %manifest_rel, "committed");
+    info!(snapshot_date = %date, run_id = %manifest.run_id, "committed");
+    remove_unlisted(out, manifest).await?;
     Ok(outcome)
 }
 
-async fn put(out: &Location, path: &Path, payload: PutPayload, mode: PutMode) -> Result<()> {
-    let options = PutOptions {
-        mode,
-        ..Default::default()
-    };
-    out.store()
-        .put_opts(path, payload, options)
-        .await
-        .map(|_| ())
-        .map_err(|e| Error::storage(format!("writing {}", out.describe(path)), e))
-}
-
-/// Deletes files in a partition folder other than `keep` (leftovers of a
-/// failed run, or files of a replaced snapshot already archived).
-async fn remove_other_files(out: &Location, dir: &Path, keep: &Path) -> Result<()> {
+/// Deletes files in the date's partition folders that `committed` does not
+/// list: a replaced snapshot's files (archived first) or a failed run's.
+async fn remove_unlisted(out: &Location, committed: &Manifest) -> Result<()> {
     use futures::TryStreamExt;
-    let listed: Vec<_> = out
-        .store()
-        .list(Some(dir))
-        .try_collect()
-        .await
-        .or_else(|e| match e {
-            object_store::Error::NotFound { .. } => Ok(Vec::new()),
-            e => Err(Error::storage(format!("listing {}", out.describe(dir)), e)),
-        })?;
-    for meta in listed {
-        if &meta.location != keep {
-            warn!(path = %out.describe(&meta.location), "removing a file no manifest refers to");
-            out.store()
-                .delete(&meta.location)
-                .await
-                .map_err(|e| Error::storage(format!("deleting {}", out.describe(&meta.location)), e))?;
+    let tables: std::collections::BTreeSet<&str> =
+        committed.outputs.iter().map(|o| o.table.as_str()).collect();
+    for table in tables {
+        let dir = out.path(&partition_dir(table, &committed.snapshot_date));
+        let listed: Vec<_> = out
+            .store()
+            .list(Some(&dir))
+            .try_collect()
+            .await
+            .or_else(|e| match e {
+                object_store::Error::NotFound { .. } => Ok(Vec::new()),
+                e => Err(Error::storage(format!("listing {}", out.describe(&dir)), e)),
+            })?;
+        for meta in listed {
+            let rel = out.relative(&meta.location);
+            if committed.outputs.iter().any(|o| o.path == rel) {
+                continue;
+            }
+            warn!(path = %rel, "removing a file the committed manifest does not list");
+            match out.store().delete(&meta.location).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => {
+                    return Err(Error::storage(format!("deleting {}", out.describe(&meta.location)), e));
+                }
+            }
         }
     }
     Ok(())
@@ -221,21 +246,26 @@ async fn archive(out: &Location, existing: &Manifest) -> Result<String> {
     for file in &existing.outputs {
         let from = out.path(&file.path);
         let to = out.path(&format!("{history}/{}", file.path));
-        copy(out.store(), &from, &to)
-            .await
-            .map_err(|e| Error::storage(format!("archiving {}", out.describe(&from)), e))?;
+        copy(out, &from, &to).await?;
     }
     let from = out.path(&manifest::manifest_path(&existing.snapshot_date));
     let to = out.path(&format!("{history}/manifest.json"));
-    copy(out.store(), &from, &to)
-        .await
-        .map_err(|e| Error::storage(format!("archiving {}", out.describe(&from)), e))?;
+    copy(out, &from, &to).await?;
     Ok(history)
 }
 
-async fn copy(store: &Arc<dyn ObjectStore>, from: &Path, to: &Path) -> object_store::Result<()> {
-    let bytes = store.get(from).await?.bytes().await?;
-    store.put(to, PutPayload::from(bytes)).await.map(|_| ())
+async fn copy(out: &Location, from: &Path, to: &Path) -> Result<()> {
+    let bytes = out
+        .store()
+        .get(from)
+        .await
+        .map_err(|e| Error::storage(format!("archiving {}", out.describe(from)), e))?
+        .bytes()
+        .await
+        .map_err(|e| Error::storage(format!("archiving {}", out.describe(from)), e))?;
+    out.write(to, bytes.to_vec(), WriteMode::Overwrite)
+        .await
+        .map_err(|e| Error::storage(format!("archiving to {}", out.describe(to)), e))
 }
 
 fn describe_difference(old: &Manifest, new: &Manifest) -> String {

@@ -23,6 +23,64 @@ pub struct Location {
     prefix: Path,
     /// The root as the user wrote it, for messages.
     display: String,
+    /// For local roots: the folder (writes are fsynced and renamed).
+    local_root: Option<std::path::PathBuf>,
+}
+
+/// How [`Location::write`] treats an existing object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteMode {
+    Overwrite,
+    /// Fails with `AlreadyExists` if the object exists (the commit point).
+    CreateNew,
+}
+
+fn write_local(target: &std::path::Path, bytes: &[u8], mode: WriteMode) -> object_store::Result<()> {
+    use std::io::Write;
+    let io = |e: std::io::Error| object_store::Error::Generic {
+        store: "local",
+        source: format!("{}: {e}", target.display()).into(),
+    };
+    let dir = target.parent().ok_or_else(|| io(std::io::Error::other("no parent folder")))?;
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let temp = dir.join(format!(".{name}.{}.{nanos}.tmp", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        drop(file);
+        match mode {
+            WriteMode::Overwrite => std::fs::rename(&temp, target),
+            WriteMode::CreateNew => {
+                let linked = std::fs::hard_link(&temp, target);
+                let _ = std::fs::remove_file(&temp);
+                linked
+            }
+        }?;
+        std::fs::File::open(dir)?.sync_all()
+    })();
+    match result {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let _ = std::fs::remove_file(&temp);
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                Err(object_store::Error::AlreadyExists {
+                    path: target.display().to_string(),
+                    source: Box::new(e),
+                })
+            } else {
+                Err(io(e))
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for Location {
@@ -69,6 +127,7 @@ impl Location {
             store_url,
             prefix,
             display: display.to_string(),
+            local_root: Some(absolute),
         })
     }
 
@@ -110,6 +169,7 @@ impl Location {
             store_url,
             prefix,
             display: display.to_string(),
+            local_root: None,
         })
     }
 
@@ -150,6 +210,49 @@ impl Location {
     /// The URL of a path in this store (what DataFusion is given).
     pub fn url(&self, path: &Path) -> String {
         format!("{}{}", self.store_url, path)
+    }
+
+    /// Writes one object atomically: readers see the old object or the whole
+    /// new one, never a part. Local roots write a hidden temporary file in the
+    /// same folder, fsync it, rename (or, for [`WriteMode::CreateNew`],
+    /// hard-link: fails if the target exists) and fsync the folder. Other
+    /// stores use one PUT (objects are only visible once complete).
+    pub async fn write(&self, path: &Path, bytes: Vec<u8>, mode: WriteMode) -> object_store::Result<()> {
+        match &self.local_root {
+            Some(root) => {
+                let target = root.join(self.relative(path));
+                tokio::task::spawn_blocking(move || write_local(&target, &bytes, mode))
+                    .await
+                    .map_err(|e| object_store::Error::Generic {
+                        store: "local",
+                        source: Box::new(e),
+                    })?
+            }
+            None => {
+                let put_mode = match mode {
+                    WriteMode::Overwrite => object_store::PutMode::Overwrite,
+                    WriteMode::CreateNew => object_store::PutMode::Create,
+                };
+                let options = object_store::PutOptions {
+                    mode: put_mode,
+                    ..Default::default()
+                };
+                self.store
+                    .put_opts(path, object_store::PutPayload::from(bytes), options)
+                    .await
+                    .map(|_| ())
+            }
+        }
+    }
+
+    /// Wraps the store (tests inject faults this way); writes then go through
+    /// the wrapped store, not the local fsync path.
+    pub fn with_store(&self, store: Arc<dyn ObjectStore>) -> Self {
+        Location {
+            store,
+            local_root: None,
+            ..self.clone()
+        }
     }
 
     /// A user-facing name of a path: the root as written plus the relative path.

@@ -46,12 +46,17 @@ fn query(sql: &str) -> Vec<String> {
     })
 }
 
+/// The one Parquet file of a table's partition for AS_OF.
 fn table_file(out: &Path, table: &str) -> String {
-    out.join(table)
-        .join(format!("snapshot_date={AS_OF}"))
-        .join("part-00000.parquet")
-        .display()
-        .to_string()
+    let dir = out.join(table).join(format!("snapshot_date={AS_OF}"));
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
+        .collect();
+    assert_eq!(files.len(), 1, "{}: {files:?}", dir.display());
+    files[0].display().to_string()
 }
 
 #[test]
@@ -192,6 +197,36 @@ fn publishes_the_contract_outputs_and_is_idempotent() {
     let replaced: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
     assert_eq!(replaced["replaces"]["run_id"], manifest["run_id"]);
+    // The partition folders hold exactly the new snapshot's files.
+    for table in ["client_segments", "memberships", "campaign_summary", "rejects"] {
+        let listed = replaced["outputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["table"] == table)
+            .unwrap()["path"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(table_file(&out, table), out.join(listed).display().to_string());
+    }
+}
+
+#[test]
+fn leftovers_of_a_failed_run_are_removed_by_the_next_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = dataset(&tmp.path().join("in"), &[]);
+    let out = tmp.path().join("out");
+    let leftover = out
+        .join("memberships")
+        .join(format!("snapshot_date={AS_OF}"))
+        .join("part-00000-deadbeefdeadbeef.parquet");
+    std::fs::create_dir_all(leftover.parent().unwrap()).unwrap();
+    std::fs::write(&leftover, b"half a file").unwrap();
+    let cfg = config(tmp.path(), &input, &out, "");
+    run(&cfg).assert().code(0);
+    assert!(!leftover.exists(), "the leftover is still there");
+    assert_eq!(query(&format!("SELECT count(*) FROM '{}'", table_file(&out, "memberships"))), ["4"]);
 }
 
 #[test]
