@@ -34,6 +34,34 @@ pub enum Command {
     Run(RunArgs),
     /// Generate a synthetic CRM dataset in the contract's input layout.
     Generate(GenerateArgs),
+    /// List the committed snapshots under the output root.
+    Snapshots(OutputArgs),
+    /// Re-hash every file of committed snapshots against their manifests;
+    /// exit 3 if any file is missing, extra or changed.
+    Verify(VerifyArgs),
+}
+
+/// Where the snapshots are: a job config's output root, or --output.
+#[derive(Debug, clap::Args)]
+pub struct OutputArgs {
+    /// Job configuration (TOML) whose `[output] root` to use.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Output root (path or URL); overrides the config. Default: ./zafra-out (the demo's).
+    #[arg(long)]
+    pub output: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub location: OutputArgs,
+    /// Verify the snapshot of this date.
+    #[arg(long, value_parser = parse_date, conflicts_with = "all")]
+    pub as_of: Option<chrono::NaiveDate>,
+    /// Verify every committed snapshot (the default when no --as-of is given).
+    #[arg(long)]
+    pub all: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -185,6 +185,20 @@ impl JobConfig {
     }
 }
 
+/// The `[output] root` of a configuration file, for commands that only read
+/// snapshots (the rest of the file is still checked for unknown keys).
+pub fn output_root_of(path: &Path) -> Result<Option<String>, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let file: ConfigFile = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.display().to_string(),
+        message: e.to_string().trim_end().to_string(),
+    })?;
+    Ok(file.output.root)
+}
+
 fn threshold(key: &str, value: Option<ThresholdValue>) -> Result<Option<Decimal>, ConfigError> {
     let Some(value) = value else { return Ok(None) };
     let decimal = match value {

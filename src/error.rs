@@ -112,6 +112,8 @@ pub enum Error {
         #[source]
         source: object_store::Error,
     },
+    #[error("verify found problems in snapshot(s) {0}")]
+    VerifyFailed(String),
     #[error("generating data failed")]
     Generate(#[from] crate::generate::GenerateError),
     #[error("internal error (a bug): {context}")]
@@ -129,6 +131,7 @@ impl Error {
             Error::Input(_) => ExitStatus::InputData,
             Error::SnapshotConflict { .. } => ExitStatus::SnapshotConflict,
             Error::Storage { .. } => ExitStatus::Storage,
+            Error::VerifyFailed(_) => ExitStatus::InputData,
             // The scale is validated by the CLI; what remains is writing files.
             Error::Generate(_) => ExitStatus::Storage,
             Error::Internal { .. } => ExitStatus::Internal,

@@ -14,6 +14,7 @@ pub mod inputs;
 pub mod manifest;
 pub mod pipeline;
 pub mod publish;
+pub mod snapshots;
 pub mod storage;
 pub mod telemetry;
 pub mod views;

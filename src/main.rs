@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use zafra::cli::{Cli, Command, GenerateArgs, RunArgs};
+use zafra::cli::{Cli, Command, GenerateArgs, OutputArgs, RunArgs, VerifyArgs};
 use zafra::config::{JobConfig, Overrides};
 use zafra::{ExitStatus, RunOptions, demo, generate};
 
@@ -40,6 +40,8 @@ fn main() -> ExitCode {
             match cli.command {
                 Command::Run(args) => run(args).await,
                 Command::Generate(args) => generate_data(args),
+                Command::Snapshots(args) => list_snapshots(args).await,
+                Command::Verify(args) => verify(args).await,
             }
         })
     }));
@@ -107,4 +109,66 @@ fn generate_data(args: GenerateArgs) -> zafra::Result<()> {
     }
     println!("generated in {:.1}s into {}", report.elapsed.as_secs_f64(), args.out.display());
     Ok(())
+}
+
+/// The output root of `snapshots` / `verify`: --output, else the config's, else the demo's.
+fn output_location(args: &OutputArgs) -> zafra::Result<zafra::storage::Location> {
+    let root = match (&args.output, &args.config) {
+        (Some(root), _) => root.clone(),
+        (None, Some(path)) => zafra::config::output_root_of(path)?.ok_or_else(|| {
+            zafra::error::ConfigError::Invalid(format!("{} has no [output] root", path.display()))
+        })?,
+        (None, None) => demo::DEMO_OUTPUT.to_string(),
+    };
+    Ok(zafra::storage::Location::parse(&root)?)
+}
+
+async fn list_snapshots(args: OutputArgs) -> zafra::Result<()> {
+    let out = output_location(&args)?;
+    let infos = zafra::snapshots::list(&out).await?;
+    println!(
+        "{:<12} {:<16} {:>15} {:>11} {:>9} {:>7}  replaced",
+        "date", "run_id", "client_segments", "memberships", "campaigns", "rejects"
+    );
+    for i in &infos {
+        println!(
+            "{:<12} {:<16} {:>15} {:>11} {:>9} {:>7}  {}",
+            i.snapshot_date,
+            i.run_id,
+            i.client_segments,
+            i.memberships,
+            i.campaigns,
+            i.rejects,
+            if i.replaced.is_empty() { "-".to_string() } else { i.replaced.join(", ") }
+        );
+    }
+    println!("{} committed snapshot(s) in {}", infos.len(), out.display());
+    Ok(())
+}
+
+async fn verify(args: VerifyArgs) -> zafra::Result<()> {
+    let out = output_location(&args.location)?;
+    let dates = match args.as_of {
+        Some(d) => vec![d.format("%Y-%m-%d").to_string()],
+        None => zafra::snapshots::committed_dates(&out).await?,
+    };
+    let mut bad = Vec::new();
+    for date in &dates {
+        let v = zafra::snapshots::verify(&out, date).await?;
+        if v.problems.is_empty() {
+            println!("ok    {date} run {} ({} files)", v.run_id.as_deref().unwrap_or("-"), v.files_checked);
+        } else {
+            println!("FAIL  {date} run {}", v.run_id.as_deref().unwrap_or("-"));
+            for p in &v.problems {
+                println!("      {p}");
+            }
+            bad.push(date.clone());
+        }
+    }
+    if bad.is_empty() {
+        println!("{} snapshot(s) verified in {}", dates.len(), out.display());
+        Ok(())
+    } else {
+        Err(zafra::Error::VerifyFailed(bad.join(", ")))
+    }
 }

@@ -461,3 +461,57 @@ fn bit_flipped_input_files_never_panic_nor_publish_partially() {
     std::fs::write(&sales, &original).unwrap();
     assert!(files_under(&out).is_empty());
 }
+
+#[test]
+fn verify_catches_a_single_changed_byte_and_missing_and_extra_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = dataset(&tmp.path().join("in"), &[]);
+    let out = tmp.path().join("out");
+    let cfg = config(tmp.path(), &input, &out, "");
+    run(&cfg).assert().code(0);
+    zafra()
+        .args(["run", "--as-of", "2026-04-01", "--config"])
+        .arg(&cfg)
+        .assert()
+        .code(0);
+    zafra()
+        .args(["snapshots", "--config"])
+        .arg(&cfg)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(AS_OF))
+        .stdout(predicate::str::contains("2026-04-01"))
+        .stdout(predicate::str::contains("2 committed snapshot(s)"));
+    let verify = || {
+        let mut cmd = zafra();
+        cmd.args(["verify", "--output"]).arg(&out);
+        cmd
+    };
+    verify().assert().code(0).stdout(predicate::str::contains("2 snapshot(s) verified"));
+
+    // One changed byte.
+    let file = table_file(&out, "client_segments");
+    let original = std::fs::read(&file).unwrap();
+    let mut changed = original.clone();
+    let middle = changed.len() / 2;
+    changed[middle] ^= 1;
+    std::fs::write(&file, &changed).unwrap();
+    verify()
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("changed: client_segments/snapshot_date=2026-03-31/"))
+        .stdout(predicate::str::contains("ok    2026-04-01"));
+    std::fs::write(&file, &original).unwrap();
+
+    // A missing file and an extra one, checked for one date only.
+    let rejects = table_file(&out, "rejects");
+    std::fs::remove_file(&rejects).unwrap();
+    let extra = Path::new(&file).with_file_name("part-00001.parquet");
+    std::fs::write(&extra, b"x").unwrap();
+    verify()
+        .args(["--as-of", AS_OF])
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("missing: rejects/snapshot_date=2026-03-31/"))
+        .stdout(predicate::str::contains("extra: client_segments/snapshot_date=2026-03-31/part-00001.parquet"));
+}
