@@ -143,9 +143,14 @@ impl Location {
             .or_else(|_| std::env::var("AWS_ENDPOINT"))
             .map(|e| e.starts_with("http://"))
             .unwrap_or(false);
+        // ZAFRA_S3_RETRY_TIMEOUT_SECS bounds the retries (tests use a short one).
+        let retry_timeout = std::env::var("ZAFRA_S3_RETRY_TIMEOUT_SECS")
+            .ok()
+            .and_then(|s| s.parse::<u64>().ok())
+            .unwrap_or(120);
         let retry = object_store::RetryConfig {
             max_retries: 5,
-            retry_timeout: Duration::from_secs(120),
+            retry_timeout: Duration::from_secs(retry_timeout),
             ..Default::default()
         };
         let client = object_store::ClientOptions::new()

@@ -1,0 +1,179 @@
+//! End-to-end against a real S3 API server on loopback (moto's server, from
+//! PyPI: `pip install 'moto[server]'`, installed by `.ci/run`). The test
+//! starts its own server on a free port; it fails, never skips, without it.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command as Process, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use common::{config, dataset, files_under};
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use predicates::prelude::*;
+
+const SECRET: &str = "s3cr3t-never-logged-0xC0FFEE";
+
+struct Moto {
+    child: Child,
+    endpoint: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_moto() -> Moto {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Process::new("moto_server")
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("moto_server must be installed: pip install 'moto[server]' (see tests/requirements.txt)");
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let started = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed() < Duration::from_secs(30), "moto_server did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // CreateBucket: moto does not check signatures.
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        stream,
+        "PUT /zafra HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    assert!(response.starts_with("HTTP/1.1 200"), "create bucket: {response}");
+    Moto { child, endpoint }
+}
+
+fn s3_env(cmd: &mut Command, endpoint: &str) {
+    cmd.env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", SECRET)
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", endpoint);
+}
+
+fn store(endpoint: &str) -> Arc<dyn ObjectStore> {
+    Arc::new(
+        object_store::aws::AmazonS3Builder::new()
+            .with_bucket_name("zafra")
+            .with_access_key_id("testing")
+            .with_secret_access_key(SECRET)
+            .with_region("us-east-1")
+            .with_endpoint(endpoint)
+            .with_allow_http(true)
+            .build()
+            .unwrap(),
+    )
+}
+
+async fn upload(store: &Arc<dyn ObjectStore>, local: &Path, prefix: &str) {
+    for rel in files_under(local) {
+        let bytes = std::fs::read(local.join(&rel)).unwrap();
+        let path = object_store::path::Path::from(format!("{prefix}/{rel}"));
+        store.put(&path, PutPayload::from(bytes)).await.unwrap();
+    }
+}
+
+async fn download_all(store: &Arc<dyn ObjectStore>, prefix: &str) -> Vec<(String, Vec<u8>)> {
+    use futures::TryStreamExt;
+    let prefix_path = object_store::path::Path::from(prefix);
+    let mut listed: Vec<_> = store.list(Some(&prefix_path)).try_collect().await.unwrap();
+    listed.sort_by(|a, b| a.location.cmp(&b.location));
+    let mut out = Vec::new();
+    for meta in listed {
+        let bytes = store.get(&meta.location).await.unwrap().bytes().await.unwrap();
+        let rel = meta.location.as_ref().trim_start_matches(prefix).trim_start_matches('/').to_string();
+        out.push((rel, bytes.to_vec()));
+    }
+    out
+}
+
+#[test]
+fn runs_end_to_end_on_s3_with_the_same_bytes_as_on_local_disk() {
+    let moto = start_moto();
+    let tmp = tempfile::tempdir().unwrap();
+    let input = dataset(&tmp.path().join("in"), &[]);
+    let local_out = tmp.path().join("out");
+    let cfg = config(tmp.path(), &input, &local_out, "");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let s3 = store(&moto.endpoint);
+    rt.block_on(upload(&s3, &input, "crm"));
+
+    // Local run, for reference.
+    let mut cmd = Command::cargo_bin("zafra").unwrap();
+    cmd.args(["--log-format", "text", "run", "--as-of", "2026-03-31", "--config"]).arg(&cfg);
+    cmd.assert().code(0);
+
+    // Same job on S3, with debug logs: the secret must never appear.
+    let s3_run = || {
+        let mut cmd = Command::cargo_bin("zafra").unwrap();
+        s3_env(&mut cmd, &moto.endpoint);
+        cmd.env("ZAFRA_LOG", "debug")
+            .args(["--log-format", "text", "run", "--as-of", "2026-03-31", "--config"])
+            .arg(&cfg)
+            .args(["--input", "s3://zafra/crm", "--output", "s3://zafra/out"]);
+        cmd
+    };
+    let first = s3_run().assert().code(0).stdout(predicate::str::contains("published to s3://zafra/out"));
+    let stderr = String::from_utf8_lossy(&first.get_output().stderr).to_string();
+    assert!(!stderr.contains(SECRET), "the secret key was logged");
+    s3_run().assert().code(0).stdout(predicate::str::contains("unchanged"));
+
+    let mut verify = Command::cargo_bin("zafra").unwrap();
+    s3_env(&mut verify, &moto.endpoint);
+    verify
+        .args(["verify", "--output", "s3://zafra/out"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("1 snapshot(s) verified"));
+
+    // Every Parquet file is byte-identical to the local run's.
+    let remote = rt.block_on(download_all(&s3, "out"));
+    let remote_parquet: Vec<_> = remote.iter().filter(|(p, _)| p.ends_with(".parquet")).collect();
+    assert_eq!(remote_parquet.len(), 4, "{:?}", remote.iter().map(|r| &r.0).collect::<Vec<_>>());
+    for (rel, bytes) in remote_parquet {
+        let local = std::fs::read(local_out.join(rel)).unwrap();
+        assert!(&local == bytes, "{rel} differs between S3 and local disk");
+    }
+
+    // A missing input table on S3 is an input error; nothing is published.
+    let mut cmd = Command::cargo_bin("zafra").unwrap();
+    s3_env(&mut cmd, &moto.endpoint);
+    cmd.args(["run", "--as-of", "2026-03-31", "--config"])
+        .arg(&cfg)
+        .args(["--input", "s3://zafra/nothing-here", "--output", "s3://zafra/out2"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("table `clients` not found"));
+    assert!(rt.block_on(download_all(&s3, "out2")).is_empty());
+}
+
+#[test]
+fn an_unreachable_store_is_a_storage_error_exit_5() {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let tmp = tempfile::tempdir().unwrap();
+    let input = dataset(&tmp.path().join("in"), &[]);
+    let cfg = config(tmp.path(), &input, &tmp.path().join("out"), "");
+    let mut cmd = Command::cargo_bin("zafra").unwrap();
+    s3_env(&mut cmd, &format!("http://127.0.0.1:{port}"));
+    cmd.env("ZAFRA_S3_RETRY_TIMEOUT_SECS", "2")
+        .args(["run", "--as-of", "2026-03-31", "--config"])
+        .arg(&cfg)
+        .args(["--output", "s3://zafra/out"])
+        .timeout(Duration::from_secs(120))
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains("storage error"));
+}
