@@ -155,6 +155,9 @@ async fn verify(args: VerifyArgs) -> zafra::Result<()> {
     let mut bad = Vec::new();
     for date in &dates {
         let v = zafra::snapshots::verify(&out, date).await?;
+        for leftover in &v.leftovers {
+            println!("      leftover of an interrupted run (removed by the next run of {date}): {leftover}");
+        }
         if v.problems.is_empty() {
             println!("ok    {date} run {} ({} files)", v.run_id.as_deref().unwrap_or("-"), v.files_checked);
         } else {

@@ -114,24 +114,43 @@ impl OutputSpec {
     }
 }
 
-/// Runs the job for one as-of date.
+/// Runs the job for one as-of date, on the roots of the configuration.
 pub async fn run(job: &JobConfig, opts: &RunOptions) -> Result<RunReport> {
-    let snapshot_date = opts.as_of.format("%Y-%m-%d").to_string();
-    let span = info_span!("run", snapshot_date = %snapshot_date, dry_run = opts.dry_run);
-    run_inner(job, opts, snapshot_date).instrument(span).await
-}
-
-async fn run_inner(job: &JobConfig, opts: &RunOptions, snapshot_date: String) -> Result<RunReport> {
-    let started = Instant::now();
-    let mut timings = BTreeMap::new();
     let input_root = Location::parse(&job.input_root)?;
     let output_root = Location::parse(&job.output_root)?;
+    run_at(job, opts, &input_root, &output_root).await
+}
+
+/// Runs the job for one as-of date on given locations (tests wrap the
+/// stores to inject faults).
+pub async fn run_at(
+    job: &JobConfig,
+    opts: &RunOptions,
+    input_root: &Location,
+    output_root: &Location,
+) -> Result<RunReport> {
+    let snapshot_date = opts.as_of.format("%Y-%m-%d").to_string();
+    let span = info_span!("run", snapshot_date = %snapshot_date, dry_run = opts.dry_run);
+    run_inner(job, opts, snapshot_date, input_root, output_root)
+        .instrument(span)
+        .await
+}
+
+async fn run_inner(
+    job: &JobConfig,
+    opts: &RunOptions,
+    snapshot_date: String,
+    input_root: &Location,
+    output_root: &Location,
+) -> Result<RunReport> {
+    let started = Instant::now();
+    let mut timings = BTreeMap::new();
 
     // Stage 1: find and check the input files, and digest them.
     let t = Instant::now();
     let (tables, input_records) = async {
-        let tables = inputs::discover(&input_root).await?;
-        let records = digest_inputs(&input_root, &tables).await?;
+        let tables = inputs::discover(input_root).await?;
+        let records = digest_inputs(input_root, &tables).await?;
         info!(tables = tables.len(), files = records.len(), "inputs checked");
         Ok::<_, Error>((tables, records))
     }
@@ -149,7 +168,7 @@ async fn run_inner(job: &JobConfig, opts: &RunOptions, snapshot_date: String) ->
 
     // Stage 2: register tables, parameters and views; table-level checks.
     let ctx = SessionContext::new_with_config(views::session_config());
-    inputs::register(&ctx, &input_root, &tables).await?;
+    inputs::register(&ctx, input_root, &tables).await?;
     views::register_params(
         &ctx,
         &Params {
@@ -160,14 +179,14 @@ async fn run_inner(job: &JobConfig, opts: &RunOptions, snapshot_date: String) ->
     )?;
     views::register_views(&ctx).await?;
     let t = Instant::now();
-    guarded(&input_root, &tables, check_keys(&ctx))
+    guarded(input_root, &tables, check_keys(&ctx))
         .instrument(info_span!("check_keys"))
         .await??;
     timings.insert("check_keys".to_string(), t.elapsed().as_millis() as u64);
 
     // Stage 3: compute the output tables.
     let t = Instant::now();
-    let computed = guarded(&input_root, &tables, compute(&ctx))
+    let computed = guarded(input_root, &tables, compute(&ctx))
         .instrument(info_span!("compute"))
         .await??;
     timings.insert("compute".to_string(), t.elapsed().as_millis() as u64);
@@ -191,8 +210,8 @@ async fn run_inner(job: &JobConfig, opts: &RunOptions, snapshot_date: String) ->
         return Err(InputError::StrictCampaigns { notes }.into());
     }
     warnings.extend(notes);
-    let thresholds = guarded(&input_root, &tables, thresholds(&ctx)).await?;
-    let unpriced = guarded(&input_root, &tables, unpriced(&ctx)).await?;
+    let thresholds = guarded(input_root, &tables, thresholds(&ctx)).await?;
+    let unpriced = guarded(input_root, &tables, unpriced(&ctx)).await?;
 
     // Stage 5: encode, describe, publish.
     let t = Instant::now();
@@ -246,7 +265,7 @@ async fn run_inner(job: &JobConfig, opts: &RunOptions, snapshot_date: String) ->
     manifest
         .timings_ms
         .insert("total".to_string(), started.elapsed().as_millis() as u64);
-    let outcome = publish::publish(&output_root, &encoded, &mut manifest, opts.replace)
+    let outcome = publish::publish(output_root, &encoded, &mut manifest, opts.replace)
         .instrument(info_span!("publish"))
         .await?;
     manifest

@@ -118,13 +118,18 @@ pub async fn read_manifest_at(out: &Location, rel: &str) -> Result<Option<Manife
 /// 1. If a manifest for the date exists with the same content digest, nothing
 ///    is written ([`Outcome::Unchanged`]); with another digest the run stops
 ///    with [`Error::SnapshotConflict`] unless `replace`.
-/// 2. Each table file is written atomically under a content-derived name.
+/// 2. An intent record `_staging/snapshot_date=D/<run_id>.json` lists the
+///    files about to be written and those about to be replaced (so `verify` can tell a failed run's
+///    leftovers from foreign files); then each table file is written
+///    atomically under a content-derived name.
 /// 3. When replacing, the old manifest and files are copied under
 ///    `_history/snapshot_date=D/run_id=R/` first.
 /// 4. The manifest is written last — create-if-absent (or atomically
 ///    overwritten when replacing): this is the commit point.
 /// 5. Files in the date's partition folders that the committed manifest does
-///    not list (a replaced snapshot's, a failed run's) are deleted.
+///    not list (a replaced snapshot's, a failed run's) are deleted, then the
+///    date's intent records. This is best effort: the snapshot is committed,
+///    so a failure here is a warning and the next run of the date cleans up.
 ///
 /// A failure before step 4 leaves the previous state committed; its
 /// leftovers are removed by step 5 of the next run for that date.
@@ -139,7 +144,7 @@ pub async fn publish(
     if let Some(existing) = &existing {
         if existing.content_digest == manifest.content_digest {
             info!(snapshot_date = %date, run_id = %existing.run_id, "snapshot already published with identical content");
-            remove_unlisted(out, existing).await?;
+            clean_up(out, existing).await;
             return Ok(Outcome::Unchanged);
         }
         if !replace {
@@ -149,6 +154,19 @@ pub async fn publish(
             });
         }
     }
+    let intent = intent_path(&date, &manifest.run_id);
+    // New files, and (when replacing) the files the replaced snapshot leaves behind.
+    let listed: Vec<&str> = manifest
+        .outputs
+        .iter()
+        .chain(existing.iter().flat_map(|m| m.outputs.iter()))
+        .map(|o| o.path.as_str())
+        .collect();
+    let intent_body = serde_json::to_vec_pretty(&listed)
+        .map_err(|e| Error::internal_from("serialising the intent record", e))?;
+    out.write(&out.path(&intent), intent_body, WriteMode::Overwrite)
+        .await
+        .map_err(|e| Error::storage(format!("writing {intent}"), e))?;
     for (table, record) in tables.iter().zip(&manifest.outputs) {
         let path = out.path(&record.path);
         out.write(&path, table.bytes.clone(), WriteMode::Overwrite)
@@ -176,30 +194,105 @@ pub async fn publish(
     } else {
         WriteMode::CreateNew
     };
-    match out.write(&manifest_path, body, mode).await {
-        Ok(()) => {}
-        Err(object_store::Error::AlreadyExists { .. }) => {
-            // Another writer, or our own retried request, committed first: decide
-            // on what is there, never on the error alone.
-            return match read_manifest(out, &date).await? {
-                Some(m) if m.content_digest == manifest.content_digest => Ok(Outcome::Unchanged),
-                Some(m) => Err(Error::SnapshotConflict {
+    if let Err(error) = out.write(&manifest_path, body, mode).await {
+        // The request may have been applied even though it reported an error (a
+        // lost response, or "already exists" for our own retried create).
+        // Decide on what is committed now, never on the error alone.
+        let committed = read_manifest(out, &date).await.ok().flatten();
+        match committed {
+            Some(m) if m.content_digest == manifest.content_digest => {
+                warn!(error = %error, "the manifest write reported an error but our manifest is committed");
+            }
+            Some(m) if matches!(error, object_store::Error::AlreadyExists { .. }) => {
+                return Err(Error::SnapshotConflict {
                     date,
                     detail: describe_difference(&m, manifest),
-                }),
-                None => Err(Error::internal("manifest vanished after AlreadyExists")),
-            };
-        }
-        Err(e) => {
-            return Err(Error::storage(
-                format!("committing {}", out.describe(&manifest_path)),
-                e,
-            ));
+                });
+            }
+            _ => {
+                return Err(Error::storage(
+                    format!("committing {}", out.describe(&manifest_path)),
+                    error,
+                ));
+            }
         }
     }
     info!(snapshot_date = %date, run_id = %manifest.run_id, "committed");
-    remove_unlisted(out, manifest).await?;
+    clean_up(out, manifest).await;
     Ok(outcome)
+}
+
+/// The intent record of a run, relative to the output root.
+pub fn intent_path(snapshot_date: &str, run_id: &str) -> String {
+    format!("{}/{run_id}.json", intent_dir(snapshot_date))
+}
+
+/// The folder of a date's intent records, relative to the output root.
+pub fn intent_dir(snapshot_date: &str) -> String {
+    format!("_staging/snapshot_date={snapshot_date}")
+}
+
+/// Paths listed by the intent records of a date: files some run meant to
+/// write, which are leftovers if no manifest lists them.
+pub async fn pending_paths(out: &Location, snapshot_date: &str) -> Result<Vec<String>> {
+    use futures::TryStreamExt;
+    let dir = out.path(&intent_dir(snapshot_date));
+    let records: Vec<_> = out
+        .store()
+        .list(Some(&dir))
+        .try_collect()
+        .await
+        .or_else(|e| match e {
+            object_store::Error::NotFound { .. } => Ok(Vec::new()),
+            e => Err(Error::storage(format!("listing {}", out.describe(&dir)), e)),
+        })?;
+    let mut paths = Vec::new();
+    for record in records {
+        let bytes = match out.store().get(&record.location).await {
+            Ok(r) => r.bytes().await,
+            Err(e) => Err(e),
+        }
+        .map_err(|e| Error::storage(format!("reading {}", out.describe(&record.location)), e))?;
+        // An unreadable record (a torn write) lists nothing.
+        if let Ok(listed) = serde_json::from_slice::<Vec<String>>(&bytes) {
+            paths.extend(listed);
+        }
+    }
+    Ok(paths)
+}
+
+/// Step 5, best effort: leftovers and intent records of the date.
+async fn clean_up(out: &Location, committed: &Manifest) {
+    let result = async {
+        remove_unlisted(out, committed).await?;
+        remove_all(out, &out.path(&intent_dir(&committed.snapshot_date))).await
+    }
+    .await;
+    if let Err(e) = result {
+        warn!(error = %e, "the snapshot is committed, but cleaning up leftovers failed; the next run of this date retries");
+    }
+}
+
+async fn remove_all(out: &Location, dir: &Path) -> Result<()> {
+    use futures::TryStreamExt;
+    let listed: Vec<_> = out
+        .store()
+        .list(Some(dir))
+        .try_collect()
+        .await
+        .or_else(|e| match e {
+            object_store::Error::NotFound { .. } => Ok(Vec::new()),
+            e => Err(Error::storage(format!("listing {}", out.describe(dir)), e)),
+        })?;
+    for meta in listed {
+        match out.store().delete(&meta.location).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+            Err(e) => {
+                return Err(Error::storage(format!("deleting {}", out.describe(&meta.location)), e));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Deletes files in the date's partition folders that `committed` does not

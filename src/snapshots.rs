@@ -128,12 +128,18 @@ pub struct Verification {
     pub run_id: Option<String>,
     pub files_checked: usize,
     pub problems: Vec<Problem>,
+    /// Files an interrupted run wrote for this date (listed in its intent
+    /// record, in no manifest): not part of the snapshot; the next run of the
+    /// date removes them.
+    pub leftovers: Vec<String>,
 }
 
 /// Re-hashes every file of the snapshot of `date` against its manifest and
 /// looks for files the manifest does not list. Hidden files (names starting
 /// with `.`, e.g. an interrupted write's temporary file) are not snapshot
-/// files and are ignored, as Parquet readers ignore them.
+/// files and are ignored, as Parquet readers ignore them; files an
+/// interrupted run declared in its intent record are reported as leftovers,
+/// not problems.
 pub async fn verify(out: &Location, date: &str) -> Result<Verification> {
     let manifest_rel = manifest::manifest_path(date);
     let manifest: Manifest = match read_manifest_at(out, &manifest_rel).await {
@@ -144,6 +150,7 @@ pub async fn verify(out: &Location, date: &str) -> Result<Verification> {
                 run_id: None,
                 files_checked: 0,
                 problems: vec![Problem::Missing { path: manifest_rel }],
+                leftovers: Vec::new(),
             });
         }
         Err(Error::Internal { context, .. }) => {
@@ -155,6 +162,7 @@ pub async fn verify(out: &Location, date: &str) -> Result<Verification> {
                     path: manifest_rel,
                     detail: context,
                 }],
+                leftovers: Vec::new(),
             });
         }
         Err(e) => return Err(e),
@@ -185,6 +193,8 @@ pub async fn verify(out: &Location, date: &str) -> Result<Verification> {
             Err(e) => return Err(Error::storage(format!("reading {}", out.describe(&path)), e)),
         }
     }
+    let pending = crate::publish::pending_paths(out, date).await?;
+    let mut leftovers = Vec::new();
     let tables: BTreeSet<&str> = manifest.outputs.iter().map(|o| o.table.as_str()).collect();
     for table in tables {
         let dir = out.path(&partition_dir(table, date));
@@ -200,7 +210,12 @@ pub async fn verify(out: &Location, date: &str) -> Result<Verification> {
         for meta in listed {
             let rel = out.relative(&meta.location);
             let hidden = meta.location.filename().is_some_and(|n| n.starts_with('.'));
-            if !hidden && !manifest.outputs.iter().any(|o| o.path == rel) {
+            if hidden || manifest.outputs.iter().any(|o| o.path == rel) {
+                continue;
+            }
+            if pending.contains(&rel) {
+                leftovers.push(rel);
+            } else {
                 problems.push(Problem::Extra { path: rel });
             }
         }
@@ -210,5 +225,6 @@ pub async fn verify(out: &Location, date: &str) -> Result<Verification> {
         run_id: Some(manifest.run_id.clone()),
         files_checked: manifest.outputs.len(),
         problems,
+        leftovers,
     })
 }
