@@ -36,6 +36,9 @@ pub enum Command {
     Generate(GenerateArgs),
     /// List the committed snapshots under the output root.
     Snapshots(OutputArgs),
+    /// Who joined and left each campaign, and whose segment changed, between
+    /// two snapshots, each change with its causes.
+    Diff(DiffArgs),
     /// Re-hash every file of committed snapshots against their manifests;
     /// exit 3 if any file is missing, extra or changed.
     Verify(VerifyArgs),
@@ -115,4 +118,31 @@ fn parse_scale(s: &str) -> Result<f64, String> {
         Ok(v) if v.is_finite() && v > 0.0 && v <= 1000.0 => Ok(v),
         _ => Err(format!("'{s}' is not a scale between 0 (exclusive) and 1000")),
     }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DiffFormat {
+    Table,
+    Json,
+    Parquet,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub location: OutputArgs,
+    /// The earlier snapshot's date.
+    #[arg(long, value_parser = parse_date)]
+    pub from: chrono::NaiveDate,
+    /// The later snapshot's date.
+    #[arg(long, value_parser = parse_date)]
+    pub to: chrono::NaiveDate,
+    /// Only this campaign's membership changes.
+    #[arg(long)]
+    pub campaign: Option<String>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: DiffFormat,
+    /// Folder for `--format parquet` (diff_memberships.parquet, diff_segments.parquet).
+    #[arg(long, required_if_eq("format", "parquet"))]
+    pub out: Option<PathBuf>,
 }

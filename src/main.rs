@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use zafra::cli::{Cli, Command, GenerateArgs, OutputArgs, RunArgs, VerifyArgs};
+use zafra::cli::{Cli, Command, DiffArgs, DiffFormat, GenerateArgs, OutputArgs, RunArgs, VerifyArgs};
 use zafra::config::{JobConfig, Overrides};
 use zafra::{ExitStatus, RunOptions, demo, generate};
 
@@ -42,6 +42,7 @@ fn main() -> ExitCode {
                 Command::Generate(args) => generate_data(args),
                 Command::Snapshots(args) => list_snapshots(args).await,
                 Command::Verify(args) => verify(args).await,
+                Command::Diff(args) => diff(args).await,
             }
         })
     }));
@@ -174,4 +175,43 @@ async fn verify(args: VerifyArgs) -> zafra::Result<()> {
     } else {
         Err(zafra::Error::VerifyFailed(bad.join(", ")))
     }
+}
+
+async fn diff(args: DiffArgs) -> zafra::Result<()> {
+    let out = output_location(&args.location)?;
+    let report = zafra::diff::diff(
+        &out,
+        &zafra::diff::DiffOptions {
+            from: args.from.format("%Y-%m-%d").to_string(),
+            to: args.to.format("%Y-%m-%d").to_string(),
+            campaign: args.campaign.clone(),
+        },
+    )
+    .await?;
+    match args.format {
+        DiffFormat::Table => print!("{}", report.to_table()),
+        DiffFormat::Json => println!("{}", report.to_json()),
+        DiffFormat::Parquet => {
+            let dir = args.out.clone().unwrap_or_default();
+            std::fs::create_dir_all(&dir).map_err(|e| {
+                zafra::Error::internal_from(format!("creating {}", dir.display()), e)
+            })?;
+            for (name, batches) in [
+                ("diff_memberships", &report.memberships),
+                ("diff_segments", &report.segments),
+            ] {
+                let path = dir.join(format!("{name}.parquet"));
+                let schema = match batches.first() {
+                    Some(b) => b.schema(),
+                    None => continue,
+                };
+                let encoded = zafra::publish::encode("diff", schema, batches)?;
+                std::fs::write(&path, &encoded.bytes).map_err(|e| {
+                    zafra::Error::internal_from(format!("writing {}", path.display()), e)
+                })?;
+                println!("{} rows -> {}", encoded.rows, path.display());
+            }
+        }
+    }
+    Ok(())
 }

@@ -45,6 +45,38 @@ pub struct CampaignRecord {
     pub label: Option<String>,
     pub members: i64,
     pub status_note: Option<String>,
+    /// The rule as evaluated, so `diff` can tell a rule change from a data change.
+    pub rule: CampaignRule,
+    /// SHA-256 of the rule (season, flags, normalised bounds).
+    pub rule_digest: String,
+}
+
+/// A campaign's range rule; bounds as normalised decimal text, null = unbounded.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CampaignRule {
+    pub season_id: Option<String>,
+    pub by_potential: bool,
+    pub potential_min: Option<String>,
+    pub potential_max: Option<String>,
+    pub by_billing: bool,
+    pub billing_min: Option<String>,
+    pub billing_max: Option<String>,
+}
+
+impl CampaignRule {
+    /// The digest of the rule: equal rules (whatever the bounds' scale) give equal digests.
+    pub fn digest(&self) -> String {
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        sha256(&json)
+    }
+}
+
+/// `5000.00` → `5000`, `-0.50` → `-0.5`: one text per decimal value.
+pub fn normalise_decimal(text: &str) -> String {
+    match text.parse::<rust_decimal::Decimal>() {
+        Ok(d) => d.normalize().to_string(),
+        Err(_) => text.to_string(),
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]

@@ -19,7 +19,9 @@ use tracing::{Instrument, info, info_span, warn};
 use crate::config::{JobConfig, hex};
 use crate::error::{Error, InputError, Result, quoted};
 use crate::inputs::{self, InputTable, panic_message};
-use crate::manifest::{self, CampaignRecord, Counts, InputFileRecord, Manifest, ThresholdRecord};
+use crate::manifest::{
+    self, CampaignRecord, CampaignRule, Counts, InputFileRecord, Manifest, ThresholdRecord,
+};
 use crate::publish::{self, EncodedTable, Outcome};
 use crate::storage::Location;
 use crate::views::{self, MONEY, Params};
@@ -194,7 +196,8 @@ async fn run_inner(
     // Stage 4: row-level rejects and campaign problems.
     let counts = counts(&computed, &tables)?;
     check_reject_ratio(&counts, job.max_reject_ratio)?;
-    let campaigns = campaign_records(&computed)?;
+    let rules = guarded(input_root, &tables, campaign_rules(&ctx)).await?;
+    let campaigns = campaign_records(&computed, &rules)?;
     let notes: Vec<String> = campaigns
         .iter()
         .filter_map(|c| {
@@ -594,7 +597,56 @@ fn check_reject_ratio(counts: &Counts, max_ratio: f64) -> Result<()> {
     Ok(())
 }
 
-fn campaign_records(computed: &[Vec<RecordBatch>]) -> Result<Vec<CampaignRecord>> {
+/// Each active campaign's rule, by campaign id.
+async fn campaign_rules(
+    ctx: &SessionContext,
+) -> Result<BTreeMap<String, CampaignRule>, DataFusionError> {
+    use datafusion::prelude::cast;
+    let text = |c: &str| cast(col(c), DataType::Utf8).alias(c);
+    let batches = ctx
+        .table("active_campaigns")
+        .await?
+        .select(vec![
+            col("campaign_id"),
+            col("season_id"),
+            text("by_potential"),
+            text("potential_min"),
+            text("potential_max"),
+            text("by_billing"),
+            text("billing_min"),
+            text("billing_max"),
+        ])?
+        .collect()
+        .await?;
+    let mut rules = BTreeMap::new();
+    for batch in &batches {
+        let column = |c: &str| strings(batch, c);
+        let (ids, seasons) = (column("campaign_id"), column("season_id"));
+        let (bp, pmin, pmax) = (column("by_potential"), column("potential_min"), column("potential_max"));
+        let (bb, bmin, bmax) = (column("by_billing"), column("billing_min"), column("billing_max"));
+        let norm = |v: &Option<String>| v.as_deref().map(manifest::normalise_decimal);
+        for i in 0..batch.num_rows() {
+            rules.insert(
+                ids[i].clone().unwrap_or_default(),
+                CampaignRule {
+                    season_id: seasons[i].clone(),
+                    by_potential: bp[i].as_deref() == Some("true"),
+                    potential_min: norm(&pmin[i]),
+                    potential_max: norm(&pmax[i]),
+                    by_billing: bb[i].as_deref() == Some("true"),
+                    billing_min: norm(&bmin[i]),
+                    billing_max: norm(&bmax[i]),
+                },
+            );
+        }
+    }
+    Ok(rules)
+}
+
+fn campaign_records(
+    computed: &[Vec<RecordBatch>],
+    rules: &BTreeMap<String, CampaignRule>,
+) -> Result<Vec<CampaignRecord>> {
     let mut records = Vec::new();
     for batch in output(computed, "campaign_summary")? {
         let ids = strings(batch, "campaign_id");
@@ -608,8 +660,14 @@ fn campaign_records(computed: &[Vec<RecordBatch>]) -> Result<Vec<CampaignRecord>
             .ok_or_else(|| Error::internal("campaign_summary.members is not INT64"))?
             .clone();
         for i in 0..batch.num_rows() {
+            let campaign_id = ids[i].clone().unwrap_or_default();
+            let rule = rules.get(&campaign_id).cloned().ok_or_else(|| {
+                Error::internal(format!("no rule for campaign {}", quoted(&campaign_id)))
+            })?;
             records.push(CampaignRecord {
-                campaign_id: ids[i].clone().unwrap_or_default(),
+                rule_digest: rule.digest(),
+                rule,
+                campaign_id,
                 season_id: seasons[i].clone(),
                 label: labels[i].clone(),
                 members: members.value(i),

@@ -55,6 +55,12 @@ pub const VIEWS: &[View] = &[
     view!("checks", "report_unpriced"),
 ];
 
+/// The views of `zafra diff`, over two snapshots' tables.
+pub const DIFF_VIEWS: &[View] = &[
+    view!("diff", "diff_memberships"),
+    view!("diff", "diff_segments"),
+];
+
 /// The run's parameters, as typed values.
 pub struct Params<'a> {
     pub as_of: chrono::NaiveDate,
@@ -112,7 +118,7 @@ fn money(value: Option<Decimal>) -> Result<ScalarValue> {
     Ok(ScalarValue::Decimal128(Some(v.mantissa()), 38, 2))
 }
 
-fn register_values(
+pub(crate) fn register_values(
     ctx: &SessionContext,
     name: &str,
     columns: &[&str],
@@ -140,7 +146,12 @@ fn register_values(
 /// Creates every view of [`VIEWS`] on `ctx`; the input tables and parameter
 /// relations must already be registered.
 pub async fn register_views(ctx: &SessionContext) -> Result<()> {
-    for view in VIEWS {
+    register_view_list(ctx, VIEWS).await
+}
+
+/// Creates the given views, in order.
+pub async fn register_view_list(ctx: &SessionContext, views: &[View]) -> Result<()> {
+    for view in views {
         let df = ctx
             .sql(view.sql)
             .await

@@ -515,3 +515,59 @@ fn verify_catches_a_single_changed_byte_and_missing_and_extra_files() {
         .stdout(predicate::str::contains("missing: rejects/snapshot_date=2026-03-31/"))
         .stdout(predicate::str::contains("extra: client_segments/snapshot_date=2026-03-31/part-00001.parquet"));
 }
+
+#[test]
+fn diff_reports_joins_leaves_and_segment_changes_with_causes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let before = dataset(&tmp.path().join("in1"), &[]);
+    let cfg1 = config(tmp.path(), &before, &out, "");
+    run(&cfg1).assert().code(0);
+    // The next day: C4 buys 6000 more (joins K1, becomes RETENCION) and K2's
+    // rule becomes potential-only from 1000 (C2, potential 200, leaves).
+    let sales = "SELECT document_id, CAST(line_no AS INT) AS line_no, client_id, document_date, document_type, status, \
+        CAST(amount AS DECIMAL(18,2)) AS amount, CAST(currency AS VARCHAR) AS currency FROM (VALUES \
+        ('F1', 1, 'C1', DATE '2025-08-01', 'INVOICE', 'VALID', 6000, 'USD'), \
+        ('F2', 1, 'C2', DATE '2025-08-02', 'INVOICE', 'VALID', 70000000, 'PYG'), \
+        ('F3', 1, 'C4', DATE '2025-08-03', 'INVOICE', 'VALID', 100, NULL), \
+        ('F4', 1, 'C4', DATE '2026-04-01', 'INVOICE', 'VALID', 6000, 'USD')) \
+        AS t(document_id, line_no, client_id, document_date, document_type, status, amount, currency)";
+    let campaigns = &common::CAMPAIGNS.replace(
+        "('K2', 'Todos', '2025/26', DATE '2025-07-01', DATE '2026-06-30', 'ACTIVE', false, NULL, NULL, false, NULL, NULL)",
+        "('K2', 'Todos', '2025/26', DATE '2025-07-01', DATE '2026-06-30', 'ACTIVE', true, 1000, NULL, false, NULL, NULL)",
+    );
+    let after = dataset(&tmp.path().join("in2"), &[("sales", sales), ("campaigns", campaigns)]);
+    let dir2 = tmp.path().join("second");
+    std::fs::create_dir_all(&dir2).unwrap();
+    let cfg2 = config(&dir2, &after, &out, "");
+    zafra().args(["run", "--as-of", "2026-04-01", "--config"]).arg(&cfg2).assert().code(0);
+
+    let diff = |extra: &[&str]| {
+        let mut cmd = zafra();
+        cmd.args(["diff", "--from", AS_OF, "--to", "2026-04-01", "--output"]).arg(&out).args(extra);
+        cmd.assert().code(0).get_output().stdout.clone()
+    };
+    let json: serde_json::Value = serde_json::from_slice(&diff(&["--format", "json"])).unwrap();
+    let members: Vec<String> = json["memberships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| format!("{} {} {} [{}]", r["campaign_id"].as_str().unwrap(), r["change"].as_str().unwrap(), r["client_id"].as_str().unwrap(), r["causes"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        members,
+        ["K1 joined C4 [billing changed]", "K2 left C2 [rule changed]"]
+    );
+    let segments: Vec<String> = json["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| format!("{} {}->{} [{}]", r["client_id"].as_str().unwrap(), r["from_segment"].as_str().unwrap(), r["to_segment"].as_str().unwrap(), r["causes"].as_str().unwrap()))
+        .collect();
+    assert_eq!(segments, ["C4 INVERSION->RETENCION [billing changed]"]);
+    let table = String::from_utf8(diff(&["--campaign", "K1"])).unwrap();
+    assert!(table.contains("campaign 'K1'") && table.contains("joined") && !table.contains("'K2'"), "{table}");
+    let pq = tmp.path().join("diffpq");
+    diff(&["--format", "parquet", "--out", pq.to_str().unwrap()]);
+    assert_eq!(query(&format!("SELECT count(*) FROM '{}'", pq.join("diff_memberships.parquet").display())), ["2"]);
+}
