@@ -39,6 +39,8 @@ pub enum Command {
     /// Who joined and left each campaign, and whose segment changed, between
     /// two snapshots, each change with its causes.
     Diff(DiffArgs),
+    /// Why a client has its figures, segment and memberships, from the inputs.
+    Explain(ExplainArgs),
     /// Re-hash every file of committed snapshots against their manifests;
     /// exit 3 if any file is missing, extra or changed.
     Verify(VerifyArgs),
@@ -145,4 +147,20 @@ pub struct DiffArgs {
     /// Folder for `--format parquet` (diff_memberships.parquet, diff_segments.parquet).
     #[arg(long, required_if_eq("format", "parquet"))]
     pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// The client to explain.
+    #[arg(long)]
+    pub client: String,
+    /// Job configuration (TOML). Without it, the demo's.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// The as-of date (default: today; the demo: its reference date).
+    #[arg(long, value_parser = parse_date)]
+    pub as_of: Option<chrono::NaiveDate>,
+    /// Input root; overrides the config.
+    #[arg(long)]
+    pub input: Option<String>,
 }

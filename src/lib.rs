@@ -10,6 +10,7 @@ pub mod config;
 pub mod demo;
 pub mod diff;
 pub mod error;
+pub mod explain;
 pub mod generate;
 pub mod inputs;
 pub mod manifest;

@@ -4,7 +4,9 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use zafra::cli::{Cli, Command, DiffArgs, DiffFormat, GenerateArgs, OutputArgs, RunArgs, VerifyArgs};
+use zafra::cli::{
+    Cli, Command, DiffArgs, DiffFormat, ExplainArgs, GenerateArgs, OutputArgs, RunArgs, VerifyArgs,
+};
 use zafra::config::{JobConfig, Overrides};
 use zafra::{ExitStatus, RunOptions, demo, generate};
 
@@ -43,6 +45,7 @@ fn main() -> ExitCode {
                 Command::Snapshots(args) => list_snapshots(args).await,
                 Command::Verify(args) => verify(args).await,
                 Command::Diff(args) => diff(args).await,
+                Command::Explain(args) => explain(args).await,
             }
         })
     }));
@@ -213,5 +216,21 @@ async fn diff(args: DiffArgs) -> zafra::Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+async fn explain(args: ExplainArgs) -> zafra::Result<()> {
+    let (job, default_as_of) = match &args.config {
+        Some(path) => {
+            let overrides = Overrides {
+                input_root: args.input.clone(),
+                output_root: Some(String::new()),
+            };
+            (JobConfig::load(path, &overrides)?, today())
+        }
+        None => (demo::demo_job(None, args.input.as_deref())?, demo::demo_as_of()),
+    };
+    let text = zafra::explain::explain(&job, args.as_of.unwrap_or(default_as_of), &args.client).await?;
+    print!("{text}");
     Ok(())
 }

@@ -169,21 +169,11 @@ async fn run_inner(
         .collect();
 
     // Stage 2: register tables, parameters and views; table-level checks.
-    let ctx = SessionContext::new_with_config(views::session_config());
-    inputs::register(&ctx, input_root, &tables).await?;
-    views::register_params(
-        &ctx,
-        &Params {
-            as_of: opts.as_of,
-            base_currency: &job.base_currency,
-            thresholds: &job.thresholds,
-        },
-    )?;
-    views::register_views(&ctx).await?;
+    let ctx = session(job, opts.as_of, input_root, &tables).await?;
     let t = Instant::now();
-    guarded(input_root, &tables, check_keys(&ctx))
+    check_tables(&ctx, input_root, &tables)
         .instrument(info_span!("check_keys"))
-        .await??;
+        .await?;
     timings.insert("check_keys".to_string(), t.elapsed().as_millis() as u64);
 
     // Stage 3: compute the output tables.
@@ -281,6 +271,34 @@ async fn run_inner(
     })
 }
 
+/// A DataFusion session with the input tables, the run's parameters and
+/// every view of `sql/` registered.
+pub async fn session(
+    job: &JobConfig,
+    as_of: NaiveDate,
+    input_root: &Location,
+    tables: &[InputTable],
+) -> Result<SessionContext> {
+    let ctx = SessionContext::new_with_config(views::session_config());
+    inputs::register(&ctx, input_root, tables).await?;
+    views::register_params(
+        &ctx,
+        &Params {
+            as_of,
+            base_currency: &job.base_currency,
+            thresholds: &job.thresholds,
+        },
+    )?;
+    views::register_views(&ctx).await?;
+    Ok(ctx)
+}
+
+/// Checks the table-level problems that stop a run (exit 3).
+pub async fn check_tables(ctx: &SessionContext, input_root: &Location, tables: &[InputTable]) -> Result<()> {
+    guarded(input_root, tables, check_keys(ctx)).await??;
+    Ok(())
+}
+
 /// SHA-256, size and rows of every input file, streamed.
 async fn digest_inputs(root: &Location, tables: &[InputTable]) -> Result<Vec<InputFileRecord>> {
     let mut records = Vec::new();
@@ -311,7 +329,7 @@ async fn digest_inputs(root: &Location, tables: &[InputTable]) -> Result<Vec<Inp
 
 /// Runs a query stage; a data error or a reader panic is turned into an
 /// input error naming the file that cannot be read, if one can be found.
-async fn guarded<T>(
+pub(crate) async fn guarded<T>(
     root: &Location,
     tables: &[InputTable],
     stage: impl std::future::Future<Output = Result<T, DataFusionError>>,
@@ -498,7 +516,7 @@ fn conform(spec: &OutputSpec, batches: Vec<RecordBatch>) -> Result<Vec<RecordBat
 }
 
 /// Reads a string column of a batch (Utf8 after [`conform`]).
-fn strings(batch: &RecordBatch, column: &str) -> Vec<Option<String>> {
+pub(crate) fn strings(batch: &RecordBatch, column: &str) -> Vec<Option<String>> {
     let Some(array) = batch.column_by_name(column) else {
         return vec![None; batch.num_rows()];
     };

@@ -42,6 +42,7 @@ pub const VIEWS: &[View] = &[
     view!("intermediate", "int_fx_intervals"),
     view!("intermediate", "int_sales"),
     view!("intermediate", "int_parcel_potential"),
+    view!("intermediate", "int_billing_lines"),
     view!("marts", "potential"),
     view!("marts", "billing"),
     view!("intermediate", "int_client_figures"),

@@ -571,3 +571,42 @@ fn diff_reports_joins_leaves_and_segment_changes_with_causes() {
     diff(&["--format", "parquet", "--out", pq.to_str().unwrap()]);
     assert_eq!(query(&format!("SELECT count(*) FROM '{}'", pq.join("diff_memberships.parquet").display())), ["2"]);
 }
+
+#[test]
+fn explain_shows_parcels_billing_thresholds_and_every_campaign_condition() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = dataset(&tmp.path().join("in"), &[]);
+    let cfg = config(tmp.path(), &input, &tmp.path().join("out"), "");
+    let explain = |client: &str| {
+        let output = zafra()
+            .args(["explain", "--as-of", AS_OF, "--client", client, "--config"])
+            .arg(&cfg)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let c2 = explain("C2");
+    for needle in [
+        "parcel P1       MAIZ",               // priced by the '*' rate
+        "× 20.00 ('*' rate) = 200.0000",
+        "INVOICE      PYG",                    // billing by type and currency, fx used
+        "fx 0.0001000000",
+        "potential 200.00 < 5000.00 (median), billing 7000.00 >= 5000.00 (median) -> REVISION",
+        "'K1' (2025/26, RETENCION): not a member",
+        "potential 200.00 in [5000, 20000]: FAIL, 4800.00 below the minimum",
+        "billing 7000.00 in [5000, 20000]: pass, 2000.00 from the nearest bound",
+        "'K2' (2025/26, TODOS): MEMBER",
+    ] {
+        assert!(c2.contains(needle), "missing {needle:?} in:\n{c2}");
+    }
+    let c1 = explain("C1");
+    assert!(c1.contains("potential 5000.00 in [5000, 20000]: pass, 0.00 from the nearest bound"), "{c1}");
+    assert!(explain("C3").contains("inactive"));
+    zafra()
+        .args(["explain", "--as-of", AS_OF, "--client", "nobody", "--config"])
+        .arg(&cfg)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("client 'nobody' is not in `clients`"));
+}

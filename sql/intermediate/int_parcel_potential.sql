@@ -1,7 +1,8 @@
 -- int_parcel_potential: one row per (season in scope, client in scope, parcel)
 -- that applies: the parcel's row for that season if it has one, else its row
 -- with a null season_id (contract §3). `rate` is the (season, activity) rate,
--- else the (season, '*') rate, else null (unpriced). Uses no parameters.
+-- else the (season, '*') rate, else null (unpriced); `rate_activity` says
+-- which. Uses no parameters.
 WITH parcels AS (
     SELECT c.client_id, c.parcel_id, c.season_id, c.activity, c.productive_ha
     FROM int_cadastre AS c
@@ -52,7 +53,11 @@ SELECT
     a.parcel_id,
     a.activity,
     a.productive_ha,
-    COALESCE(exact.amount_per_ha, fallback.amount_per_ha) AS rate
+    COALESCE(exact.amount_per_ha, fallback.amount_per_ha) AS rate,
+    CASE
+        WHEN exact.amount_per_ha IS NOT NULL THEN a.activity
+        WHEN fallback.amount_per_ha IS NOT NULL THEN '*'
+    END AS rate_activity
 FROM applied AS a
 LEFT JOIN rates AS exact
     ON exact.season_id = a.season_id AND exact.activity = a.activity

@@ -1,0 +1,45 @@
+-- int_billing_lines: one row per counted sales line and season in scope
+-- (contract §4): accepted rows of clients in scope with status VALID and
+-- start_date <= document_date <= min(end_date, D), with the fx used and the
+-- signed amount in the base currency (CREDIT_NOTE -1, INVOICE and DEBIT_NOTE
+-- +1), exact. Parameters: run_params.as_of.
+WITH sales AS (
+    SELECT
+        document_id, line_no, client_id, document_date, document_type,
+        currency, amount, fx_rate
+    FROM int_sales
+    WHERE reject_reason IS NULL AND status = 'VALID'
+),
+
+seasons AS (
+    SELECT season_id, start_date, end_date FROM int_seasons_in_scope
+),
+
+params AS (
+    SELECT as_of FROM run_params
+),
+
+windows AS (
+    SELECT s.season_id, s.start_date, LEAST(s.end_date, p.as_of) AS last_date
+    FROM seasons AS s
+    CROSS JOIN params AS p
+)
+
+SELECT
+    w.season_id,
+    x.client_id,
+    x.document_id,
+    x.line_no,
+    x.document_date,
+    x.document_type,
+    x.currency,
+    x.amount,
+    x.fx_rate,
+    CASE
+        WHEN x.document_type = 'CREDIT_NOTE' THEN -(x.amount * x.fx_rate)
+        ELSE x.amount * x.fx_rate
+    END AS signed_amount
+FROM sales AS x
+INNER JOIN int_clients_in_scope AS k ON x.client_id = k.client_id
+INNER JOIN windows AS w
+    ON x.document_date >= w.start_date AND x.document_date <= w.last_date
