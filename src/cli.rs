@@ -118,7 +118,9 @@ fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
 fn parse_scale(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 && v <= 1000.0 => Ok(v),
-        _ => Err(format!("'{s}' is not a scale between 0 (exclusive) and 1000")),
+        _ => Err(format!(
+            "'{s}' is not a scale between 0 (exclusive) and 1000"
+        )),
     }
 }
 

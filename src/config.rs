@@ -122,9 +122,9 @@ impl JobConfig {
     }
 
     pub fn resolve(file: ConfigFile, overrides: &Overrides) -> Result<Self, ConfigError> {
-        let base_currency = file
-            .base_currency
-            .ok_or_else(|| ConfigError::Invalid("`base_currency` is required (e.g. \"USD\")".into()))?;
+        let base_currency = file.base_currency.ok_or_else(|| {
+            ConfigError::Invalid("`base_currency` is required (e.g. \"USD\")".into())
+        })?;
         if base_currency.trim().is_empty() || base_currency.trim() != base_currency {
             return Err(ConfigError::Invalid(format!(
                 "`base_currency` {} must be a non-empty code without spaces",
@@ -238,7 +238,8 @@ mod tests {
         JobConfig::from_toml(text, "test.toml", &Overrides::default())
     }
 
-    const BASE: &str = "base_currency = \"USD\"\n[input]\nroot = \"in\"\n[output]\nroot = \"out\"\n";
+    const BASE: &str =
+        "base_currency = \"USD\"\n[input]\nroot = \"in\"\n[output]\nroot = \"out\"\n";
 
     #[test]
     fn full_example_parses() {
@@ -247,8 +248,14 @@ mod tests {
              [segments.season.\"2025/26\"]\nhigh_potential = \"8000.50\"\n[limits]\nmax_reject_ratio = 0.02\n"
         ))
         .unwrap();
-        assert_eq!(cfg.thresholds.default.high_potential, Some(Decimal::from(5000)));
-        assert_eq!(cfg.thresholds.default.high_billing, Some(Decimal::from(4000)));
+        assert_eq!(
+            cfg.thresholds.default.high_potential,
+            Some(Decimal::from(5000))
+        );
+        assert_eq!(
+            cfg.thresholds.default.high_billing,
+            Some(Decimal::from(4000))
+        );
         let s = &cfg.thresholds.season["2025/26"];
         assert_eq!(s.high_potential, Some("8000.50".parse().unwrap()));
         assert_eq!(s.high_billing, None);

@@ -33,7 +33,10 @@ pub fn demo_job(output_override: Option<&str>, input_override: Option<&str>) -> 
 /// Generates the demo dataset unless a complete one (marked) is there.
 fn ensure_demo_data(dir: &Path) -> Result<()> {
     let marker: PathBuf = dir.join("_GENERATED");
-    let stamp = format!("scale={DEMO_SCALE} seed={DEMO_SEED} zafra={}\n", env!("CARGO_PKG_VERSION"));
+    let stamp = format!(
+        "scale={DEMO_SCALE} seed={DEMO_SEED} zafra={}\n",
+        env!("CARGO_PKG_VERSION")
+    );
     if std::fs::read_to_string(&marker).ok().as_deref() == Some(stamp.as_str()) {
         return Ok(());
     }
@@ -43,9 +46,8 @@ fn ensure_demo_data(dir: &Path) -> Result<()> {
         out: dir.to_path_buf(),
         progress: false,
     })?;
-    std::fs::write(&marker, stamp).map_err(|e| {
-        Error::internal_from(format!("writing {}", marker.display()), e)
-    })?;
+    std::fs::write(&marker, stamp)
+        .map_err(|e| Error::internal_from(format!("writing {}", marker.display()), e))?;
     Ok(())
 }
 

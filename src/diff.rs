@@ -80,7 +80,11 @@ pub async fn diff(out: &Location, opts: &DiffOptions) -> Result<DiffReport> {
         .collect()
         .await
         .map_err(wrap)?;
-    let segments = if opts.campaign.is_some() { Vec::new() } else { segments };
+    let segments = if opts.campaign.is_some() {
+        Vec::new()
+    } else {
+        segments
+    };
     Ok(DiffReport {
         from,
         to,
@@ -91,18 +95,30 @@ pub async fn diff(out: &Location, opts: &DiffOptions) -> Result<DiffReport> {
 
 /// `<side>_segments`, `<side>_memberships` (the published files, by URL),
 /// `<side>_campaigns` and `<side>_thresholds` (typed values from the manifest).
-async fn register_snapshot(ctx: &SessionContext, out: &Location, side: &str, m: &Manifest) -> Result<()> {
+async fn register_snapshot(
+    ctx: &SessionContext,
+    out: &Location,
+    side: &str,
+    m: &Manifest,
+) -> Result<()> {
     for table in ["client_segments", "memberships"] {
         let file = m.outputs.iter().find(|o| o.table == table).ok_or_else(|| {
-            Error::internal(format!("the manifest of {} lists no {table}", m.snapshot_date))
+            Error::internal(format!(
+                "the manifest of {} lists no {table}",
+                m.snapshot_date
+            ))
         })?;
         let name = match table {
             "client_segments" => format!("{side}_segments"),
             _ => format!("{side}_memberships"),
         };
-        ctx.register_parquet(&name, out.url(&out.path(&file.path)), ParquetReadOptions::default())
-            .await
-            .map_err(|e| Error::internal_from(format!("reading {}", file.path), e))?;
+        ctx.register_parquet(
+            &name,
+            out.url(&out.path(&file.path)),
+            ParquetReadOptions::default(),
+        )
+        .await
+        .map_err(|e| Error::internal_from(format!("reading {}", file.path), e))?;
     }
     let text = |v: Option<String>| ScalarValue::Utf8(v);
     // A leading all-null row keeps the relations non-empty; it joins nothing.
@@ -140,7 +156,13 @@ async fn register_snapshot(ctx: &SessionContext, out: &Location, side: &str, m: 
 pub fn rows(batches: &[RecordBatch]) -> (Vec<String>, Vec<Vec<Option<String>>>) {
     let names = batches
         .first()
-        .map(|b| b.schema().fields().iter().map(|f| f.name().clone()).collect())
+        .map(|b| {
+            b.schema()
+                .fields()
+                .iter()
+                .map(|f| f.name().clone())
+                .collect()
+        })
         .unwrap_or_default();
     let mut out = Vec::new();
     for batch in batches {
@@ -188,7 +210,14 @@ impl DiffReport {
             let _ = writeln!(
                 s,
                 "    {:<6} {:<14} season {:<8} because {}  (potential {} -> {}, billing {} -> {})",
-                get(0), get(2), get(3), get(4), get(5), get(6), get(7), get(8)
+                get(0),
+                get(2),
+                get(3),
+                get(4),
+                get(5),
+                get(6),
+                get(7),
+                get(8)
             );
         }
         let (_, segs) = rows(&self.segments);
@@ -198,7 +227,11 @@ impl DiffReport {
             let _ = writeln!(
                 s,
                 "  {:<8} {:<14} {:<13} -> {:<13} because {}",
-                get(0), get(1), get(2), get(3), get(4)
+                get(0),
+                get(1),
+                get(2),
+                get(3),
+                get(4)
             );
         }
         s
@@ -214,7 +247,9 @@ impl DiffReport {
                         names
                             .iter()
                             .cloned()
-                            .zip(r.into_iter().map(|v| v.map_or(serde_json::Value::Null, serde_json::Value::String)))
+                            .zip(r.into_iter().map(|v| {
+                                v.map_or(serde_json::Value::Null, serde_json::Value::String)
+                            }))
                             .collect(),
                     )
                 })

@@ -29,23 +29,42 @@ pub async fn explain(job: &JobConfig, as_of: NaiveDate, client: &str) -> Result<
 
     let known = query(&ctx, "stg_clients", id(), &["is_active"], &[]).await?;
     let Some(row) = known.first() else {
-        return Err(ConfigError::Invalid(format!("client {} is not in `clients`", quoted(client))).into());
+        return Err(
+            ConfigError::Invalid(format!("client {} is not in `clients`", quoted(client))).into(),
+        );
     };
     if row[0].as_deref() != Some("true") {
-        let _ = writeln!(s, "  inactive: in no output (its cadastre and sales rows are still validated)");
+        let _ = writeln!(
+            s,
+            "  inactive: in no output (its cadastre and sales rows are still validated)"
+        );
     }
 
-    let _ = writeln!(s, "\npotential: parcels × rates (season row replaces the generic one)");
+    let _ = writeln!(
+        s,
+        "\npotential: parcels × rates (season row replaces the generic one)"
+    );
     let parcels = query(
         &ctx,
         "int_parcel_potential",
         id(),
-        &["season_id", "parcel_id", "activity", "productive_ha", "rate", "rate_activity", "contribution"],
+        &[
+            "season_id",
+            "parcel_id",
+            "activity",
+            "productive_ha",
+            "rate",
+            "rate_activity",
+            "contribution",
+        ],
         &["season_id", "parcel_id"],
     )
     .await?;
     if parcels.is_empty() {
-        let _ = writeln!(s, "  no parcel applies in the seasons in scope: potential 0.00");
+        let _ = writeln!(
+            s,
+            "  no parcel applies in the seasons in scope: potential 0.00"
+        );
     }
     for p in &parcels {
         let v = |i: usize| p[i].clone().unwrap_or_else(|| "-".into());
@@ -54,31 +73,56 @@ pub async fn explain(job: &JobConfig, as_of: NaiveDate, client: &str) -> Result<
                 let _ = writeln!(
                     s,
                     "  {:<8} parcel {:<8} {:<10} {:>10} ha × {} ({} rate) = {}",
-                    v(0), v(1), v(2), v(3), rate, if v(5) == "*" { "'*'" } else { "own" }, v(6)
+                    v(0),
+                    v(1),
+                    v(2),
+                    v(3),
+                    rate,
+                    if v(5) == "*" { "'*'" } else { "own" },
+                    v(6)
                 );
             }
             None => {
                 let _ = writeln!(
                     s,
                     "  {:<8} parcel {:<8} {:<10} {:>10} ha × no rate (unpriced: contributes 0)",
-                    v(0), v(1), v(2), v(3)
+                    v(0),
+                    v(1),
+                    v(2),
+                    v(3)
                 );
             }
         }
     }
 
-    let _ = writeln!(s, "\nbilling: counted sales lines by document type and currency");
+    let _ = writeln!(
+        s,
+        "\nbilling: counted sales lines by document type and currency"
+    );
     let lines = billing_groups(&ctx, client).await?;
     if lines.is_empty() {
-        let _ = writeln!(s, "  no counted sales line (VALID, dated in the season up to {as_of}): billing 0.00");
+        let _ = writeln!(
+            s,
+            "  no counted sales line (VALID, dated in the season up to {as_of}): billing 0.00"
+        );
     }
     for l in &lines {
         let v = |i: usize| l[i].clone().unwrap_or_else(|| "-".into());
-        let fx = if v(5) == v(6) { v(5) } else { format!("{}..{}", v(5), v(6)) };
+        let fx = if v(5) == v(6) {
+            v(5)
+        } else {
+            format!("{}..{}", v(5), v(6))
+        };
         let _ = writeln!(
             s,
             "  {:<8} {:<12} {:<5} {:>4} line(s) amount {} × fx {} = {} (signed, base currency)",
-            v(0), v(1), v(2), v(3), v(4), fx, v(7)
+            v(0),
+            v(1),
+            v(2),
+            v(3),
+            v(4),
+            fx,
+            v(7)
         );
     }
     let rejected = rejected_rows(&ctx, client).await?;
@@ -115,7 +159,18 @@ pub async fn explain(job: &JobConfig, as_of: NaiveDate, client: &str) -> Result<
     let campaigns = all_rows(
         &ctx,
         "active_campaigns",
-        &["campaign_id", "season_id", "by_potential", "potential_min", "potential_max", "by_billing", "billing_min", "billing_max", "status_note", "label"],
+        &[
+            "campaign_id",
+            "season_id",
+            "by_potential",
+            "potential_min",
+            "potential_max",
+            "by_billing",
+            "billing_min",
+            "billing_max",
+            "status_note",
+            "label",
+        ],
         &["campaign_id"],
     )
     .await?;
@@ -128,7 +183,11 @@ pub async fn explain(job: &JobConfig, as_of: NaiveDate, client: &str) -> Result<
             continue;
         }
         let Some((potential, billing)) = figures.get(&season).copied() else {
-            let _ = writeln!(s, "  {} ({season}): the client is not in scope", quoted(&name));
+            let _ = writeln!(
+                s,
+                "  {} ({season}): the client is not in scope",
+                quoted(&name)
+            );
             continue;
         };
         let mut conditions = Vec::new();
@@ -175,11 +234,17 @@ fn condition(what: &str, value: Decimal, lo: Option<String>, hi: Option<String>)
     let above = hi.is_some_and(|h| value > h);
     if below {
         let gap = lo.unwrap_or_default() - value;
-        return (false, format!("{what} {value} in {range}: FAIL, {gap} below the minimum"));
+        return (
+            false,
+            format!("{what} {value} in {range}: FAIL, {gap} below the minimum"),
+        );
     }
     if above {
         let gap = value - hi.unwrap_or_default();
-        return (false, format!("{what} {value} in {range}: FAIL, {gap} above the maximum"));
+        return (
+            false,
+            format!("{what} {value} in {range}: FAIL, {gap} above the maximum"),
+        );
     }
     let distance = [lo.map(|l| value - l), hi.map(|h| h - value)]
         .into_iter()
@@ -204,7 +269,12 @@ async fn query(
     columns: &[&str],
     order: &[&str],
 ) -> Result<Vec<Vec<Option<String>>>> {
-    let mut df = ctx.table(view).await.map_err(wrap)?.filter(col("client_id").eq(client)).map_err(wrap)?;
+    let mut df = ctx
+        .table(view)
+        .await
+        .map_err(wrap)?
+        .filter(col("client_id").eq(client))
+        .map_err(wrap)?;
     if columns.contains(&"contribution") {
         df = df
             .with_column("contribution", col("productive_ha") * col("rate"))
@@ -213,7 +283,12 @@ async fn query(
     collect(df, columns, order).await
 }
 
-async fn all_rows(ctx: &SessionContext, view: &str, columns: &[&str], order: &[&str]) -> Result<Vec<Vec<Option<String>>>> {
+async fn all_rows(
+    ctx: &SessionContext,
+    view: &str,
+    columns: &[&str],
+    order: &[&str],
+) -> Result<Vec<Vec<Option<String>>>> {
     collect(ctx.table(view).await.map_err(wrap)?, columns, order).await
 }
 
@@ -223,7 +298,12 @@ async fn collect(
     order: &[&str],
 ) -> Result<Vec<Vec<Option<String>>>> {
     let mut df = df
-        .select(columns.iter().map(|c| cast(col(*c), DataType::Utf8).alias(*c)).collect::<Vec<_>>())
+        .select(
+            columns
+                .iter()
+                .map(|c| cast(col(*c), DataType::Utf8).alias(*c))
+                .collect::<Vec<_>>(),
+        )
         .map_err(wrap)?;
     if !order.is_empty() {
         df = df
@@ -261,7 +341,16 @@ async fn billing_groups(ctx: &SessionContext, client: &str) -> Result<Vec<Vec<Op
         .map_err(wrap)?;
     collect(
         df,
-        &["season_id", "document_type", "currency", "lines", "amount", "fx_min", "fx_max", "signed"],
+        &[
+            "season_id",
+            "document_type",
+            "currency",
+            "lines",
+            "amount",
+            "fx_min",
+            "fx_max",
+            "signed",
+        ],
         &["season_id", "document_type", "currency"],
     )
     .await
@@ -274,7 +363,11 @@ async fn rejected_rows(ctx: &SessionContext, client: &str) -> Result<Vec<String>
             .table(view)
             .await
             .map_err(wrap)?
-            .filter(col("client_id").eq(lit(client.to_string())).and(col("reject_reason").is_not_null()))
+            .filter(
+                col("client_id")
+                    .eq(lit(client.to_string()))
+                    .and(col("reject_reason").is_not_null()),
+            )
             .map_err(wrap)?;
         for r in collect(df, &["row_key", "reject_reason"], &["row_key"]).await? {
             let table = view.trim_start_matches("int_");
@@ -308,7 +401,13 @@ async fn segment_rows(ctx: &SessionContext, client: &str) -> Result<Vec<Vec<Opti
         ])
         .map_err(wrap)?;
     let joined = segments
-        .join(thresholds, datafusion::common::JoinType::Inner, &["season_id"], &["t_season_id"], None)
+        .join(
+            thresholds,
+            datafusion::common::JoinType::Inner,
+            &["season_id"],
+            &["t_season_id"],
+            None,
+        )
         .map_err(wrap)?;
     collect(
         joined,

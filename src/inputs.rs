@@ -304,18 +304,22 @@ async fn discover_table(root: &Location, spec: &TableSpec) -> Result<Option<Inpu
 /// Parts starting with `.` or `_` (hidden files, `_SUCCESS`, temp folders) are skipped.
 async fn find_files(root: &Location, spec: &TableSpec) -> Result<Vec<ObjectMeta>> {
     let dir = root.path(spec.name);
-    let listed: Vec<ObjectMeta> = root
-        .store()
-        .list(Some(&dir))
-        .try_collect()
-        .await
-        .or_else(|e| match e {
-            object_store::Error::NotFound { .. } => Ok(Vec::new()),
-            e => Err(Error::storage(
-                format!("listing input table `{}` under {}", spec.name, root.describe(&dir)),
-                e,
-            )),
-        })?;
+    let listed: Vec<ObjectMeta> =
+        root.store()
+            .list(Some(&dir))
+            .try_collect()
+            .await
+            .or_else(|e| match e {
+                object_store::Error::NotFound { .. } => Ok(Vec::new()),
+                e => Err(Error::storage(
+                    format!(
+                        "listing input table `{}` under {}",
+                        spec.name,
+                        root.describe(&dir)
+                    ),
+                    e,
+                )),
+            })?;
     let mut files: Vec<ObjectMeta> = listed
         .into_iter()
         .filter(|m| {
@@ -325,7 +329,9 @@ async fn find_files(root: &Location, spec: &TableSpec) -> Result<Vec<ObjectMeta>
                 .map(|parts| parts.map(|p| p.as_ref().to_string()).collect())
                 .unwrap_or_default();
             !rel.is_empty()
-                && rel.iter().all(|p| !p.starts_with('.') && !p.starts_with('_'))
+                && rel
+                    .iter()
+                    .all(|p| !p.starts_with('.') && !p.starts_with('_'))
                 && rel.last().is_some_and(|p| p.ends_with(".parquet"))
         })
         .collect();
@@ -361,8 +367,8 @@ async fn read_schema(
         .into());
     }
     #[allow(deprecated)]
-    let reader =
-        ParquetObjectReader::new(Arc::clone(store), meta.location.clone()).with_file_size(meta.size);
+    let reader = ParquetObjectReader::new(Arc::clone(store), meta.location.clone())
+        .with_file_size(meta.size);
     let outcome = AssertUnwindSafe(async move {
         let builder = ParquetRecordBatchStreamBuilder::new(reader).await?;
         let rows = builder.metadata().file_metadata().num_rows();
@@ -380,7 +386,8 @@ async fn read_schema(
     };
     match outcome {
         Ok(Ok((schema, rows))) => {
-            let rows = u64::try_from(rows).map_err(|_| corrupt(format!("negative row count {rows}")))?;
+            let rows =
+                u64::try_from(rows).map_err(|_| corrupt(format!("negative row count {rows}")))?;
             Ok((schema, rows))
         }
         Ok(Err(parquet::errors::ParquetError::External(e))) => {
@@ -467,8 +474,8 @@ pub async fn register(ctx: &SessionContext, root: &Location, tables: &[InputTabl
             .map(|f| ListingTableUrl::parse(root.url(&f.path)))
             .collect::<datafusion::error::Result<Vec<_>>>()
             .map_err(|e| Error::internal_from("building input file urls", e))?;
-        let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
-            .with_file_extension(".parquet");
+        let options =
+            ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
         let config = ListingTableConfig::new_with_multi_paths(urls)
             .with_listing_options(options)
             .with_schema(Arc::clone(&table.schema));

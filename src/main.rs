@@ -24,7 +24,10 @@ fn main() -> ExitCode {
         }
     };
     zafra::telemetry::init(cli.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -109,9 +112,18 @@ fn generate_data(args: GenerateArgs) -> zafra::Result<()> {
         progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
     })?;
     for table in &report.tables {
-        println!("{:<16} {:>10} rows  {} file(s)", table.table, table.rows, table.files.len());
+        println!(
+            "{:<16} {:>10} rows  {} file(s)",
+            table.table,
+            table.rows,
+            table.files.len()
+        );
     }
-    println!("generated in {:.1}s into {}", report.elapsed.as_secs_f64(), args.out.display());
+    println!(
+        "generated in {:.1}s into {}",
+        report.elapsed.as_secs_f64(),
+        args.out.display()
+    );
     Ok(())
 }
 
@@ -143,7 +155,11 @@ async fn list_snapshots(args: OutputArgs) -> zafra::Result<()> {
             i.memberships,
             i.campaigns,
             i.rejects,
-            if i.replaced.is_empty() { "-".to_string() } else { i.replaced.join(", ") }
+            if i.replaced.is_empty() {
+                "-".to_string()
+            } else {
+                i.replaced.join(", ")
+            }
         );
     }
     println!("{} committed snapshot(s) in {}", infos.len(), out.display());
@@ -160,10 +176,16 @@ async fn verify(args: VerifyArgs) -> zafra::Result<()> {
     for date in &dates {
         let v = zafra::snapshots::verify(&out, date).await?;
         for leftover in &v.leftovers {
-            println!("      leftover of an interrupted run (removed by the next run of {date}): {leftover}");
+            println!(
+                "      leftover of an interrupted run (removed by the next run of {date}): {leftover}"
+            );
         }
         if v.problems.is_empty() {
-            println!("ok    {date} run {} ({} files)", v.run_id.as_deref().unwrap_or("-"), v.files_checked);
+            println!(
+                "ok    {date} run {} ({} files)",
+                v.run_id.as_deref().unwrap_or("-"),
+                v.files_checked
+            );
         } else {
             println!("FAIL  {date} run {}", v.run_id.as_deref().unwrap_or("-"));
             for p in &v.problems {
@@ -228,9 +250,13 @@ async fn explain(args: ExplainArgs) -> zafra::Result<()> {
             };
             (JobConfig::load(path, &overrides)?, today())
         }
-        None => (demo::demo_job(None, args.input.as_deref())?, demo::demo_as_of()),
+        None => (
+            demo::demo_job(None, args.input.as_deref())?,
+            demo::demo_as_of(),
+        ),
     };
-    let text = zafra::explain::explain(&job, args.as_of.unwrap_or(default_as_of), &args.client).await?;
+    let text =
+        zafra::explain::explain(&job, args.as_of.unwrap_or(default_as_of), &args.client).await?;
     print!("{text}");
     Ok(())
 }

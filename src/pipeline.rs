@@ -153,7 +153,11 @@ async fn run_inner(
     let (tables, input_records) = async {
         let tables = inputs::discover(input_root).await?;
         let records = digest_inputs(input_root, &tables).await?;
-        info!(tables = tables.len(), files = records.len(), "inputs checked");
+        info!(
+            tables = tables.len(),
+            files = records.len(),
+            "inputs checked"
+        );
         Ok::<_, Error>((tables, records))
     }
     .instrument(info_span!("inputs"))
@@ -163,7 +167,10 @@ async fn run_inner(
         .iter()
         .flat_map(|t| {
             t.float_columns.iter().map(move |c| {
-                format!("{}.{c} is FLOAT; converted to DECIMAL(38,6), rounded", t.spec.name)
+                format!(
+                    "{}.{c} is FLOAT; converted to DECIMAL(38,6), rounded",
+                    t.spec.name
+                )
             })
         })
         .collect();
@@ -294,7 +301,11 @@ pub async fn session(
 }
 
 /// Checks the table-level problems that stop a run (exit 3).
-pub async fn check_tables(ctx: &SessionContext, input_root: &Location, tables: &[InputTable]) -> Result<()> {
+pub async fn check_tables(
+    ctx: &SessionContext,
+    input_root: &Location,
+    tables: &[InputTable],
+) -> Result<()> {
     guarded(input_root, tables, check_keys(ctx)).await??;
     Ok(())
 }
@@ -312,7 +323,8 @@ async fn digest_inputs(root: &Location, tables: &[InputTable]) -> Result<Vec<Inp
                 .map_err(|e| Error::storage(format!("reading {}", file.name), e))?
                 .into_stream();
             while let Some(chunk) = stream.next().await {
-                let chunk = chunk.map_err(|e| Error::storage(format!("reading {}", file.name), e))?;
+                let chunk =
+                    chunk.map_err(|e| Error::storage(format!("reading {}", file.name), e))?;
                 hasher.update(&chunk);
             }
             records.push(InputFileRecord {
@@ -352,7 +364,9 @@ async fn classify(root: &Location, tables: &[InputTable], e: DataFusionError) ->
     let is_data = match root_cause {
         DataFusionError::ObjectStore(_) => false,
         DataFusionError::ParquetError(_) | DataFusionError::ArrowError(_, _) => true,
-        DataFusionError::External(inner) => inner.downcast_ref::<parquet::errors::ParquetError>().is_some(),
+        DataFusionError::External(inner) => inner
+            .downcast_ref::<parquet::errors::ParquetError>()
+            .is_some(),
         _ => false,
     };
     if let DataFusionError::ObjectStore(store_error) = root_cause {
@@ -388,7 +402,9 @@ async fn find_unreadable_file(root: &Location, tables: &[InputTable]) -> Option<
             let reader = ParquetObjectReader::new(Arc::clone(root.store()), file.path.clone())
                 .with_file_size(file.size);
             let outcome = AssertUnwindSafe(async move {
-                let mut stream = ParquetRecordBatchStreamBuilder::new(reader).await?.build()?;
+                let mut stream = ParquetRecordBatchStreamBuilder::new(reader)
+                    .await?
+                    .build()?;
                 while let Some(batch) = stream.next().await {
                     batch?;
                 }
@@ -399,7 +415,10 @@ async fn find_unreadable_file(root: &Location, tables: &[InputTable]) -> Option<
             let detail = match outcome {
                 Ok(Ok(())) => continue,
                 Ok(Err(e)) => e.to_string(),
-                Err(panic) => format!("the parquet reader failed on it ({})", panic_message(&panic)),
+                Err(panic) => format!(
+                    "the parquet reader failed on it ({})",
+                    panic_message(&panic)
+                ),
             };
             return Some(
                 InputError::CorruptFile {
@@ -434,7 +453,10 @@ async fn check_keys(ctx: &SessionContext) -> Result<Result<(), InputError>, Data
         let keys = strings(batch, "key_value");
         for i in 0..batch.num_rows() {
             let entry = problems
-                .entry((tables[i].clone().unwrap_or_default(), kinds[i].clone().unwrap_or_default()))
+                .entry((
+                    tables[i].clone().unwrap_or_default(),
+                    kinds[i].clone().unwrap_or_default(),
+                ))
                 .or_default();
             if entry.len() < 10 {
                 entry.push(quoted(keys[i].as_deref().unwrap_or("<null>")));
@@ -443,17 +465,27 @@ async fn check_keys(ctx: &SessionContext) -> Result<Result<(), InputError>, Data
     }
     match problems.into_iter().next() {
         None => Ok(Ok(())),
-        Some(((table, problem), keys)) => Ok(Err(InputError::KeyProblems { table, problem, keys })),
+        Some(((table, problem), keys)) => Ok(Err(InputError::KeyProblems {
+            table,
+            problem,
+            keys,
+        })),
     }
 }
 
 /// Computes the four output tables, sorted, in [`OUTPUTS`] order.
-async fn compute(ctx: &SessionContext) -> Result<Result<Vec<Vec<RecordBatch>>, Error>, DataFusionError> {
+async fn compute(
+    ctx: &SessionContext,
+) -> Result<Result<Vec<Vec<RecordBatch>>, Error>, DataFusionError> {
     let mut all = Vec::new();
     for spec in OUTPUTS {
         let t = Instant::now();
         let columns: Vec<_> = spec.columns.iter().map(|(c, _)| col(*c)).collect();
-        let sort: Vec<_> = spec.sort.iter().map(|c| col(*c).sort(true, false)).collect();
+        let sort: Vec<_> = spec
+            .sort
+            .iter()
+            .map(|c| col(*c).sort(true, false))
+            .collect();
         let batches = ctx
             .table(spec.name)
             .await?
@@ -466,7 +498,12 @@ async fn compute(ctx: &SessionContext) -> Result<Result<Vec<Vec<RecordBatch>>, E
             Err(e) => return Ok(Err(e)),
         };
         let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
-        info!(table = spec.name, rows, ms = t.elapsed().as_millis() as u64, "computed");
+        info!(
+            table = spec.name,
+            rows,
+            ms = t.elapsed().as_millis() as u64,
+            "computed"
+        );
         all.push(batches);
     }
     Ok(Ok(all))
@@ -640,8 +677,16 @@ async fn campaign_rules(
     for batch in &batches {
         let column = |c: &str| strings(batch, c);
         let (ids, seasons) = (column("campaign_id"), column("season_id"));
-        let (bp, pmin, pmax) = (column("by_potential"), column("potential_min"), column("potential_max"));
-        let (bb, bmin, bmax) = (column("by_billing"), column("billing_min"), column("billing_max"));
+        let (bp, pmin, pmax) = (
+            column("by_potential"),
+            column("potential_min"),
+            column("potential_max"),
+        );
+        let (bb, bmin, bmax) = (
+            column("by_billing"),
+            column("billing_min"),
+            column("billing_max"),
+        );
         let norm = |v: &Option<String>| v.as_deref().map(manifest::normalise_decimal);
         for i in 0..batch.num_rows() {
             rules.insert(
@@ -702,7 +747,8 @@ async fn thresholds(ctx: &SessionContext) -> Result<Vec<ThresholdRecord>, DataFu
         .await?
         .select(vec![
             col("season_id"),
-            datafusion::prelude::cast(col("high_potential"), DataType::Utf8).alias("high_potential"),
+            datafusion::prelude::cast(col("high_potential"), DataType::Utf8)
+                .alias("high_potential"),
             col("high_potential_source"),
             datafusion::prelude::cast(col("high_billing"), DataType::Utf8).alias("high_billing"),
             col("high_billing_source"),
@@ -748,14 +794,21 @@ impl RunReport {
             None => "dry run: nothing published".to_string(),
             Some(Outcome::Published) => format!("published to {}", self.output_root),
             Some(Outcome::Unchanged) => {
-                format!("unchanged: an identical snapshot is already in {}", self.output_root)
+                format!(
+                    "unchanged: an identical snapshot is already in {}",
+                    self.output_root
+                )
             }
             Some(Outcome::Replaced { previous_run_id }) => format!(
                 "published to {} (replaced run {previous_run_id}, kept under _history/)",
                 self.output_root
             ),
         };
-        let _ = writeln!(s, "zafra snapshot {} (run {}): {outcome}", m.snapshot_date, m.run_id);
+        let _ = writeln!(
+            s,
+            "zafra snapshot {} (run {}): {outcome}",
+            m.snapshot_date, m.run_id
+        );
         let _ = writeln!(s, "\nclients per segment and season:");
         let _ = writeln!(
             s,
@@ -779,7 +832,11 @@ impl RunReport {
             let _ = writeln!(
                 s,
                 "  {:<10} {} ({}) / {} ({})",
-                t.season_id, t.high_potential, t.high_potential_source, t.high_billing, t.high_billing_source
+                t.season_id,
+                t.high_potential,
+                t.high_potential_source,
+                t.high_billing,
+                t.high_billing_source
             );
         }
         let _ = writeln!(s, "\ncampaigns active on {}:", m.snapshot_date);
@@ -811,7 +868,15 @@ impl RunReport {
                         .join(", ")
                 })
                 .unwrap_or_default();
-            let _ = writeln!(s, "  {table:<16} {rejected} of {rows}{}", if reasons.is_empty() { String::new() } else { format!("  ({reasons})") });
+            let _ = writeln!(
+                s,
+                "  {table:<16} {rejected} of {rows}{}",
+                if reasons.is_empty() {
+                    String::new()
+                } else {
+                    format!("  ({reasons})")
+                }
+            );
         }
         let _ = writeln!(s, "\nunpriced hectares: {}", m.unpriced_hectares);
         s

@@ -27,8 +27,13 @@ pub struct EncodedTable {
 
 /// Encodes sorted batches as one Parquet file. The bytes depend only on the
 /// rows: batches are concatenated first, so batch boundaries cannot move pages.
-pub fn encode(table: &'static str, schema: SchemaRef, batches: &[RecordBatch]) -> Result<EncodedTable> {
-    let wrap = |e: parquet::errors::ParquetError| Error::internal_from(format!("encoding `{table}`"), e);
+pub fn encode(
+    table: &'static str,
+    schema: SchemaRef,
+    batches: &[RecordBatch],
+) -> Result<EncodedTable> {
+    let wrap =
+        |e: parquet::errors::ParquetError| Error::internal_from(format!("encoding `{table}`"), e);
     let batch = datafusion::arrow::compute::concat_batches(&schema, batches)
         .map_err(|e| Error::internal_from(format!("concatenating `{table}`"), e))?;
     let props = WriterProperties::builder()
@@ -52,8 +57,15 @@ pub fn encode(table: &'static str, schema: SchemaRef, batches: &[RecordBatch]) -
 /// name carries the first 16 hex digits of the file's SHA-256, so a new
 /// snapshot's files never overwrite a committed snapshot's files.
 pub fn table_file(table: &str, snapshot_date: &str, sha256: &str) -> String {
-    let short: String = sha256.trim_start_matches("sha256:").chars().take(16).collect();
-    format!("{}/part-00000-{short}.parquet", partition_dir(table, snapshot_date))
+    let short: String = sha256
+        .trim_start_matches("sha256:")
+        .chars()
+        .take(16)
+        .collect();
+    format!(
+        "{}/part-00000-{short}.parquet",
+        partition_dir(table, snapshot_date)
+    )
 }
 
 /// A table's partition folder for a date, relative to the output root.
@@ -109,7 +121,10 @@ pub async fn read_manifest_at(out: &Location, rel: &str) -> Result<Option<Manife
             Ok(Some(manifest))
         }
         Err(object_store::Error::NotFound { .. }) => Ok(None),
-        Err(e) => Err(Error::storage(format!("reading {}", out.describe(&path)), e)),
+        Err(e) => Err(Error::storage(
+            format!("reading {}", out.describe(&path)),
+            e,
+        )),
     }
 }
 
@@ -237,15 +252,15 @@ pub fn intent_dir(snapshot_date: &str) -> String {
 pub async fn pending_paths(out: &Location, snapshot_date: &str) -> Result<Vec<String>> {
     use futures::TryStreamExt;
     let dir = out.path(&intent_dir(snapshot_date));
-    let records: Vec<_> = out
-        .store()
-        .list(Some(&dir))
-        .try_collect()
-        .await
-        .or_else(|e| match e {
-            object_store::Error::NotFound { .. } => Ok(Vec::new()),
-            e => Err(Error::storage(format!("listing {}", out.describe(&dir)), e)),
-        })?;
+    let records: Vec<_> =
+        out.store()
+            .list(Some(&dir))
+            .try_collect()
+            .await
+            .or_else(|e| match e {
+                object_store::Error::NotFound { .. } => Ok(Vec::new()),
+                e => Err(Error::storage(format!("listing {}", out.describe(&dir)), e)),
+            })?;
     let mut paths = Vec::new();
     for record in records {
         let bytes = match out.store().get(&record.location).await {
@@ -288,7 +303,10 @@ async fn remove_all(out: &Location, dir: &Path) -> Result<()> {
         match out.store().delete(&meta.location).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
             Err(e) => {
-                return Err(Error::storage(format!("deleting {}", out.describe(&meta.location)), e));
+                return Err(Error::storage(
+                    format!("deleting {}", out.describe(&meta.location)),
+                    e,
+                ));
             }
         }
     }
@@ -303,15 +321,15 @@ async fn remove_unlisted(out: &Location, committed: &Manifest) -> Result<()> {
         committed.outputs.iter().map(|o| o.table.as_str()).collect();
     for table in tables {
         let dir = out.path(&partition_dir(table, &committed.snapshot_date));
-        let listed: Vec<_> = out
-            .store()
-            .list(Some(&dir))
-            .try_collect()
-            .await
-            .or_else(|e| match e {
-                object_store::Error::NotFound { .. } => Ok(Vec::new()),
-                e => Err(Error::storage(format!("listing {}", out.describe(&dir)), e)),
-            })?;
+        let listed: Vec<_> =
+            out.store()
+                .list(Some(&dir))
+                .try_collect()
+                .await
+                .or_else(|e| match e {
+                    object_store::Error::NotFound { .. } => Ok(Vec::new()),
+                    e => Err(Error::storage(format!("listing {}", out.describe(&dir)), e)),
+                })?;
         for meta in listed {
             let rel = out.relative(&meta.location);
             if committed.outputs.iter().any(|o| o.path == rel) {
@@ -321,7 +339,10 @@ async fn remove_unlisted(out: &Location, committed: &Manifest) -> Result<()> {
             match out.store().delete(&meta.location).await {
                 Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
                 Err(e) => {
-                    return Err(Error::storage(format!("deleting {}", out.describe(&meta.location)), e));
+                    return Err(Error::storage(
+                        format!("deleting {}", out.describe(&meta.location)),
+                        e,
+                    ));
                 }
             }
         }
@@ -385,7 +406,11 @@ fn describe_difference(old: &Manifest, new: &Manifest) -> String {
     let tables: Vec<_> = new
         .outputs
         .iter()
-        .filter(|f| !old.outputs.iter().any(|o| o.path == f.path && o.sha256 == f.sha256))
+        .filter(|f| {
+            !old.outputs
+                .iter()
+                .any(|o| o.path == f.path && o.sha256 == f.sha256)
+        })
         .map(|f| f.table.clone())
         .collect();
     if !tables.is_empty() {

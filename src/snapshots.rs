@@ -101,7 +101,11 @@ pub enum Problem {
     /// A file the manifest lists is not there.
     Missing { path: String },
     /// A file's bytes do not hash to the manifest's SHA-256 (or its size differs).
-    Changed { path: String, expected: String, found: String },
+    Changed {
+        path: String,
+        expected: String,
+        found: String,
+    },
     /// A file in the snapshot's partition folders that the manifest does not list.
     Extra { path: String },
     /// The manifest cannot be read.
@@ -112,11 +116,17 @@ impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Problem::Missing { path } => write!(f, "missing: {path}"),
-            Problem::Changed { path, expected, found } => {
+            Problem::Changed {
+                path,
+                expected,
+                found,
+            } => {
                 write!(f, "changed: {path} (manifest {expected}, file {found})")
             }
             Problem::Extra { path } => write!(f, "extra: {path} (not in the manifest)"),
-            Problem::BadManifest { path, detail } => write!(f, "unreadable manifest {path}: {detail}"),
+            Problem::BadManifest { path, detail } => {
+                write!(f, "unreadable manifest {path}: {detail}")
+            }
         }
     }
 }
@@ -190,7 +200,12 @@ pub async fn verify(out: &Location, date: &str) -> Result<Verification> {
                     path: file.path.clone(),
                 });
             }
-            Err(e) => return Err(Error::storage(format!("reading {}", out.describe(&path)), e)),
+            Err(e) => {
+                return Err(Error::storage(
+                    format!("reading {}", out.describe(&path)),
+                    e,
+                ));
+            }
         }
     }
     let pending = crate::publish::pending_paths(out, date).await?;
@@ -198,15 +213,15 @@ pub async fn verify(out: &Location, date: &str) -> Result<Verification> {
     let tables: BTreeSet<&str> = manifest.outputs.iter().map(|o| o.table.as_str()).collect();
     for table in tables {
         let dir = out.path(&partition_dir(table, date));
-        let listed: Vec<_> = out
-            .store()
-            .list(Some(&dir))
-            .try_collect()
-            .await
-            .or_else(|e| match e {
-                object_store::Error::NotFound { .. } => Ok(Vec::new()),
-                e => Err(Error::storage(format!("listing {}", out.describe(&dir)), e)),
-            })?;
+        let listed: Vec<_> =
+            out.store()
+                .list(Some(&dir))
+                .try_collect()
+                .await
+                .or_else(|e| match e {
+                    object_store::Error::NotFound { .. } => Ok(Vec::new()),
+                    e => Err(Error::storage(format!("listing {}", out.describe(&dir)), e)),
+                })?;
         for meta in listed {
             let rel = out.relative(&meta.location);
             let hidden = meta.location.filename().is_some_and(|n| n.starts_with('.'));

@@ -35,13 +35,19 @@ pub enum WriteMode {
     CreateNew,
 }
 
-fn write_local(target: &std::path::Path, bytes: &[u8], mode: WriteMode) -> object_store::Result<()> {
+fn write_local(
+    target: &std::path::Path,
+    bytes: &[u8],
+    mode: WriteMode,
+) -> object_store::Result<()> {
     use std::io::Write;
     let io = |e: std::io::Error| object_store::Error::Generic {
         store: "local",
         source: format!("{}: {e}", target.display()).into(),
     };
-    let dir = target.parent().ok_or_else(|| io(std::io::Error::other("no parent folder")))?;
+    let dir = target
+        .parent()
+        .ok_or_else(|| io(std::io::Error::other("no parent folder")))?;
     std::fs::create_dir_all(dir).map_err(io)?;
     let name = target
         .file_name()
@@ -222,7 +228,12 @@ impl Location {
     /// same folder, fsync it, rename (or, for [`WriteMode::CreateNew`],
     /// hard-link: fails if the target exists) and fsync the folder. Other
     /// stores use one PUT (objects are only visible once complete).
-    pub async fn write(&self, path: &Path, bytes: Vec<u8>, mode: WriteMode) -> object_store::Result<()> {
+    pub async fn write(
+        &self,
+        path: &Path,
+        bytes: Vec<u8>,
+        mode: WriteMode,
+    ) -> object_store::Result<()> {
         match &self.local_root {
             Some(root) => {
                 let target = root.join(self.relative(path));

@@ -73,8 +73,8 @@ pub struct Params<'a> {
 /// `config_thresholds` (season_id null = the `[segments]` default, then one
 /// row per configured season).
 pub fn register_params(ctx: &SessionContext, params: &Params<'_>) -> Result<()> {
-    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1)
-        .ok_or_else(|| Error::internal("epoch date"))?;
+    let epoch =
+        chrono::NaiveDate::from_ymd_opt(1970, 1, 1).ok_or_else(|| Error::internal("epoch date"))?;
     let days = i32::try_from((params.as_of - epoch).num_days())
         .map_err(|_| Error::internal("as-of date out of range"))?;
     register_values(
@@ -114,7 +114,9 @@ fn money(value: Option<Decimal>) -> Result<ScalarValue> {
     let mut v = value;
     v.rescale(2);
     if v != value {
-        return Err(Error::internal(format!("threshold {value} has more than 2 decimals")));
+        return Err(Error::internal(format!(
+            "threshold {value} has more than 2 decimals"
+        )));
     }
     Ok(ScalarValue::Decimal128(Some(v.mantissa()), 38, 2))
 }
@@ -169,7 +171,10 @@ pub fn session_config() -> datafusion::prelude::SessionConfig {
         .with_information_schema(false)
         .set_bool("datafusion.sql_parser.parse_float_as_decimal", true)
         .set_bool("datafusion.sql_parser.map_string_types_to_utf8view", false)
-        .set_bool("datafusion.execution.parquet.schema_force_view_types", false)
+        .set_bool(
+            "datafusion.execution.parquet.schema_force_view_types",
+            false,
+        )
         .set_bool("datafusion.execution.parquet.pushdown_filters", false);
     config.options_mut().execution.coalesce_batches = true;
     config

@@ -20,13 +20,20 @@ fn zafra() -> Command {
 
 fn run(cfg: &Path) -> Command {
     let mut cmd = zafra();
-    cmd.arg("run").arg("--config").arg(cfg).arg("--as-of").arg(AS_OF);
+    cmd.arg("run")
+        .arg("--config")
+        .arg(cfg)
+        .arg("--as-of")
+        .arg(AS_OF);
     cmd
 }
 
 /// Rows of a SQL query over published files, as `a|b|c` strings.
 fn query(sql: &str) -> Vec<String> {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let ctx = datafusion::prelude::SessionContext::new().enable_url_table();
         let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
@@ -39,7 +46,12 @@ fn query(sql: &str) -> Vec<String> {
                 .map(|c| ArrayFormatter::try_new(c.as_ref(), &options).unwrap())
                 .collect();
             for r in 0..b.num_rows() {
-                rows.push(f.iter().map(|f| f.value(r).to_string()).collect::<Vec<_>>().join("|"));
+                rows.push(
+                    f.iter()
+                        .map(|f| f.value(r).to_string())
+                        .collect::<Vec<_>>()
+                        .join("|"),
+                );
             }
         }
         rows
@@ -73,7 +85,10 @@ fn publishes_the_contract_outputs_and_is_idempotent() {
 
     // Median of non-zero potentials {200, 5000, 15000} = 5000 for both thresholds.
     assert_eq!(
-        query(&format!("SELECT * FROM '{}'", table_file(&out, "client_segments"))),
+        query(&format!(
+            "SELECT * FROM '{}'",
+            table_file(&out, "client_segments")
+        )),
         vec![
             "2025/26|C1|5000.00|6000.00|RETENCION|true|true",
             "2025/26|C2|200.00|7000.00|REVISION|true|true",
@@ -81,7 +96,10 @@ fn publishes_the_contract_outputs_and_is_idempotent() {
         ]
     );
     assert_eq!(
-        query(&format!("SELECT * FROM '{}'", table_file(&out, "memberships"))),
+        query(&format!(
+            "SELECT * FROM '{}'",
+            table_file(&out, "memberships")
+        )),
         vec![
             "K1|C1|2025/26|5000.00|6000.00|RETENCION",
             "K2|C1|2025/26|5000.00|6000.00|RETENCION",
@@ -90,7 +108,10 @@ fn publishes_the_contract_outputs_and_is_idempotent() {
         ]
     );
     assert_eq!(
-        query(&format!("SELECT * FROM '{}'", table_file(&out, "campaign_summary"))),
+        query(&format!(
+            "SELECT * FROM '{}'",
+            table_file(&out, "campaign_summary")
+        )),
         vec![
             "K1|Retencion|2025/26|RETENCION|1|5000.00|6000.00|NULL",
             "K2|Todos|2025/26|TODOS|3|20200.00|13100.00|NULL",
@@ -144,8 +165,13 @@ fn publishes_the_contract_outputs_and_is_idempotent() {
             "status_note:Utf8"
         ]
     );
-    assert_eq!(schema("rejects"), ["table_name:Utf8", "row_key:Utf8", "reason:Utf8"]);
-    let manifest_path = out.join("_manifests").join(format!("snapshot_date={AS_OF}.json"));
+    assert_eq!(
+        schema("rejects"),
+        ["table_name:Utf8", "row_key:Utf8", "reason:Utf8"]
+    );
+    let manifest_path = out
+        .join("_manifests")
+        .join(format!("snapshot_date={AS_OF}.json"));
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
     assert_eq!(manifest["snapshot_date"], AS_OF);
@@ -169,7 +195,10 @@ fn publishes_the_contract_outputs_and_is_idempotent() {
     assert_eq!(files_under(&out), files_before);
     let manifest_again: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
-    assert_eq!(manifest, manifest_again, "the committed manifest was rewritten");
+    assert_eq!(
+        manifest, manifest_again,
+        "the committed manifest was rewritten"
+    );
 
     // A fresh output root gives byte-identical files.
     let out2 = tmp.path().join("out2");
@@ -182,23 +211,44 @@ fn publishes_the_contract_outputs_and_is_idempotent() {
     assert!(bytes_before == bytes_again, "output is not byte-identical");
 
     // Different configuration: refuse with exit 4 and keep the snapshot.
-    let cfg2 = config(tmp.path(), &input, &out, "[segments]\nhigh_potential = \"1\"\n");
+    let cfg2 = config(
+        tmp.path(),
+        &input,
+        &out,
+        "[segments]\nhigh_potential = \"1\"\n",
+    );
     run(&cfg2)
         .assert()
         .code(4)
-        .stderr(predicate::str::contains("already exists with other content"))
+        .stderr(predicate::str::contains(
+            "already exists with other content",
+        ))
         .stderr(predicate::str::contains("configuration differs"));
     assert_eq!(files_under(&out), files_before);
 
     // --replace publishes the new one and keeps the old one under _history/.
-    run(&cfg2).arg("--replace").assert().code(0).stdout(predicate::str::contains("replaced"));
+    run(&cfg2)
+        .arg("--replace")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("replaced"));
     let after = files_under(&out);
-    assert!(after.iter().any(|f| f.starts_with("_history/") && f.ends_with("manifest.json")), "{after:?}");
+    assert!(
+        after
+            .iter()
+            .any(|f| f.starts_with("_history/") && f.ends_with("manifest.json")),
+        "{after:?}"
+    );
     let replaced: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
     assert_eq!(replaced["replaces"]["run_id"], manifest["run_id"]);
     // The partition folders hold exactly the new snapshot's files.
-    for table in ["client_segments", "memberships", "campaign_summary", "rejects"] {
+    for table in [
+        "client_segments",
+        "memberships",
+        "campaign_summary",
+        "rejects",
+    ] {
         let listed = replaced["outputs"]
             .as_array()
             .unwrap()
@@ -208,7 +258,10 @@ fn publishes_the_contract_outputs_and_is_idempotent() {
             .as_str()
             .unwrap()
             .to_string();
-        assert_eq!(table_file(&out, table), out.join(listed).display().to_string());
+        assert_eq!(
+            table_file(&out, table),
+            out.join(listed).display().to_string()
+        );
     }
 }
 
@@ -226,7 +279,13 @@ fn leftovers_of_a_failed_run_are_removed_by_the_next_run() {
     let cfg = config(tmp.path(), &input, &out, "");
     run(&cfg).assert().code(0);
     assert!(!leftover.exists(), "the leftover is still there");
-    assert_eq!(query(&format!("SELECT count(*) FROM '{}'", table_file(&out, "memberships"))), ["4"]);
+    assert_eq!(
+        query(&format!(
+            "SELECT count(*) FROM '{}'",
+            table_file(&out, "memberships")
+        )),
+        ["4"]
+    );
 }
 
 #[test]
@@ -235,7 +294,11 @@ fn dry_run_publishes_nothing() {
     let input = dataset(&tmp.path().join("in"), &[]);
     let out = tmp.path().join("out");
     let cfg = config(tmp.path(), &input, &out, "");
-    run(&cfg).arg("--dry-run").assert().code(0).stdout(predicate::str::contains("dry run"));
+    run(&cfg)
+        .arg("--dry-run")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("dry run"));
     assert!(files_under(&out).is_empty());
 }
 
@@ -248,30 +311,54 @@ fn assert_fails(replace: &[(&str, &str)], extra_toml: &str, code: i32, needles: 
     let assert = run(&cfg).assert().code(code);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
     for needle in needles {
-        assert!(stderr.contains(needle), "stderr lacks {needle:?}:\n{stderr}");
+        assert!(
+            stderr.contains(needle),
+            "stderr lacks {needle:?}:\n{stderr}"
+        );
     }
     assert!(!stderr.contains("panicked"), "{stderr}");
-    assert!(files_under(&out).is_empty(), "something was published: {:?}", files_under(&out));
+    assert!(
+        files_under(&out).is_empty(),
+        "something was published: {:?}",
+        files_under(&out)
+    );
 }
 
 #[test]
 fn missing_table_exits_3() {
-    assert_fails(&[("campaigns", "")], "", 3, &["table `campaigns` not found"]);
+    assert_fails(
+        &[("campaigns", "")],
+        "",
+        3,
+        &["table `campaigns` not found"],
+    );
 }
 
 #[test]
 fn fx_rates_is_optional_but_then_foreign_sales_are_rejected() {
     // Without fx_rates the PYG sale has no rate: 1 of 3 rows rejected > 1%.
-    assert_fails(&[("fx_rates", "")], "", 3, &["table `sales`", "1 of 3 rows rejected"]);
+    assert_fails(
+        &[("fx_rates", "")],
+        "",
+        3,
+        &["table `sales`", "1 of 3 rows rejected"],
+    );
 }
 
 #[test]
 fn missing_column_exits_3_naming_table_file_and_column() {
     assert_fails(
-        &[("clients", "SELECT * FROM (VALUES ('C1', true)) AS t(client_id, active)")],
+        &[(
+            "clients",
+            "SELECT * FROM (VALUES ('C1', true)) AS t(client_id, active)",
+        )],
         "",
         3,
-        &["table `clients`", "clients/part-00000.parquet", "missing required column `name`"],
+        &[
+            "table `clients`",
+            "clients/part-00000.parquet",
+            "missing required column `name`",
+        ],
     );
 }
 
@@ -284,7 +371,11 @@ fn unusable_column_type_exits_3() {
         )],
         "",
         3,
-        &["table `potential_rates`", "column `amount_per_ha`", "Boolean"],
+        &[
+            "table `potential_rates`",
+            "column `amount_per_ha`",
+            "Boolean",
+        ],
     );
 }
 
@@ -321,13 +412,26 @@ fn too_many_rejects_exits_3_and_the_ratio_is_configurable() {
         ('F1', '1', 'C1', DATE '2025-08-01', 'INVOICE', 'VALID', 10, 'USD'), \
         ('F2', '1', 'C9', DATE '2025-08-01', 'INVOICE', 'VALID', 10, 'USD')) \
         AS t(document_id, line_no, client_id, document_date, document_type, status, amount, currency)";
-    assert_fails(&[("sales", bad_sales)], "", 3, &["table `sales`", "1 of 2 rows rejected"]);
+    assert_fails(
+        &[("sales", bad_sales)],
+        "",
+        3,
+        &["table `sales`", "1 of 2 rows rejected"],
+    );
     // With max_reject_ratio = 0.5 the same data passes.
     let tmp = tempfile::tempdir().unwrap();
     let input = dataset(&tmp.path().join("in"), &[("sales", bad_sales)]);
     let out = tmp.path().join("out");
-    let cfg = config(tmp.path(), &input, &out, "[limits]\nmax_reject_ratio = 0.5\n");
-    run(&cfg).assert().code(0).stdout(predicate::str::contains("unknown client_id: 1"));
+    let cfg = config(
+        tmp.path(),
+        &input,
+        &out,
+        "[limits]\nmax_reject_ratio = 0.5\n",
+    );
+    run(&cfg)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("unknown client_id: 1"));
     assert_eq!(
         query(&format!("SELECT * FROM '{}'", table_file(&out, "rejects"))),
         vec!["sales|F2|1|unknown client_id"]
@@ -338,7 +442,10 @@ fn too_many_rejects_exits_3_and_the_ratio_is_configurable() {
 fn empty_and_corrupt_files_exit_3_naming_the_file() {
     for (name, bytes) in [
         ("empty", Vec::new()),
-        ("garbage", b"this is not a parquet file at all, not even close".to_vec()),
+        (
+            "garbage",
+            b"this is not a parquet file at all, not even close".to_vec(),
+        ),
         ("truncated", b"PAR1\x00\x00\x00\x00PAR1".to_vec()),
     ] {
         let tmp = tempfile::tempdir().unwrap();
@@ -348,7 +455,10 @@ fn empty_and_corrupt_files_exit_3_naming_the_file() {
         let cfg = config(tmp.path(), &input, &out, "");
         let assert = run(&cfg).assert().code(3);
         let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
-        assert!(stderr.contains(&format!("sales/{name}.parquet")), "{name}: {stderr}");
+        assert!(
+            stderr.contains(&format!("sales/{name}.parquet")),
+            "{name}: {stderr}"
+        );
         assert!(!stderr.contains("panicked"), "{stderr}");
         assert!(files_under(&out).is_empty());
     }
@@ -365,15 +475,25 @@ fn integer_ids_timestamps_and_floats_are_coerced() {
         'VALID' AS status, CAST(100 AS BIGINT) AS amount, 'USD' AS currency";
     let input = dataset(
         &tmp.path().join("in"),
-        &[("clients", clients), ("cadastre", cadastre), ("sales", sales)],
+        &[
+            ("clients", clients),
+            ("cadastre", cadastre),
+            ("sales", sales),
+        ],
     );
     let out = tmp.path().join("out");
     let cfg = config(tmp.path(), &input, &out, "");
     let assert = run(&cfg).assert().code(0);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
-    assert!(stderr.contains("FLOAT"), "one warning per float column expected: {stderr}");
+    assert!(
+        stderr.contains("FLOAT"),
+        "one warning per float column expected: {stderr}"
+    );
     assert_eq!(
-        query(&format!("SELECT client_id, potential, billing FROM '{}'", table_file(&out, "client_segments"))),
+        query(&format!(
+            "SELECT client_id, potential, billing FROM '{}'",
+            table_file(&out, "client_segments")
+        )),
         vec!["1|525.00|100.00"]
     );
 }
@@ -397,7 +517,10 @@ fn campaign_problems_warn_or_fail_with_strict() {
     assert!(files_under(&out).is_empty());
     run(&cfg).assert().code(0);
     assert_eq!(
-        query(&format!("SELECT * FROM '{}'", table_file(&out, "campaign_summary"))),
+        query(&format!(
+            "SELECT * FROM '{}'",
+            table_file(&out, "campaign_summary")
+        )),
         vec!["K9|x|2099/00|NULL|0|0.00|0.00|unknown season"]
     );
 }
@@ -409,11 +532,17 @@ fn configuration_errors_exit_2() {
     let out = tmp.path().join("out");
     for (extra, needle) in [
         ("[segments]\nhigh_potencial = \"1\"\n", "high_potencial"),
-        ("[segments]\nhigh_billing = \"1.001\"\n", "more than 2 decimals"),
+        (
+            "[segments]\nhigh_billing = \"1.001\"\n",
+            "more than 2 decimals",
+        ),
         ("[limits]\nmax_reject_ratio = 2.0\n", "max_reject_ratio"),
     ] {
         let cfg = config(tmp.path(), &input, &out, extra);
-        run(&cfg).assert().code(2).stderr(predicate::str::contains(needle));
+        run(&cfg)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(needle));
     }
     zafra()
         .args(["run", "--config", "/nonexistent/job.toml"])
@@ -453,10 +582,16 @@ fn bit_flipped_input_files_never_panic_nor_publish_partially() {
             "flip at {pos}/{n}: exit {code:?}\n{stderr}"
         );
         if code == Some(3) {
-            assert!(stderr.contains("sales") , "flip at {pos}: {stderr}");
+            assert!(stderr.contains("sales"), "flip at {pos}: {stderr}");
         }
         assert!(!stderr.contains("panic"), "flip at {pos}: {stderr}");
-        eprintln!("flip {pos}: exit {code:?} {}", stderr.lines().find(|l| l.starts_with("error")).unwrap_or(""));
+        eprintln!(
+            "flip {pos}: exit {code:?} {}",
+            stderr
+                .lines()
+                .find(|l| l.starts_with("error"))
+                .unwrap_or("")
+        );
     }
     std::fs::write(&sales, &original).unwrap();
     assert!(files_under(&out).is_empty());
@@ -487,7 +622,10 @@ fn verify_catches_a_single_changed_byte_and_missing_and_extra_files() {
         cmd.args(["verify", "--output"]).arg(&out);
         cmd
     };
-    verify().assert().code(0).stdout(predicate::str::contains("2 snapshot(s) verified"));
+    verify()
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("2 snapshot(s) verified"));
 
     // One changed byte.
     let file = table_file(&out, "client_segments");
@@ -499,7 +637,9 @@ fn verify_catches_a_single_changed_byte_and_missing_and_extra_files() {
     verify()
         .assert()
         .code(3)
-        .stdout(predicate::str::contains("changed: client_segments/snapshot_date=2026-03-31/"))
+        .stdout(predicate::str::contains(
+            "changed: client_segments/snapshot_date=2026-03-31/",
+        ))
         .stdout(predicate::str::contains("ok    2026-04-01"));
     std::fs::write(&file, &original).unwrap();
 
@@ -512,8 +652,12 @@ fn verify_catches_a_single_changed_byte_and_missing_and_extra_files() {
         .args(["--as-of", AS_OF])
         .assert()
         .code(3)
-        .stdout(predicate::str::contains("missing: rejects/snapshot_date=2026-03-31/"))
-        .stdout(predicate::str::contains("extra: client_segments/snapshot_date=2026-03-31/part-00001.parquet"));
+        .stdout(predicate::str::contains(
+            "missing: rejects/snapshot_date=2026-03-31/",
+        ))
+        .stdout(predicate::str::contains(
+            "extra: client_segments/snapshot_date=2026-03-31/part-00001.parquet",
+        ));
 }
 
 #[test]
@@ -536,15 +680,24 @@ fn diff_reports_joins_leaves_and_segment_changes_with_causes() {
         "('K2', 'Todos', '2025/26', DATE '2025-07-01', DATE '2026-06-30', 'ACTIVE', false, NULL, NULL, false, NULL, NULL)",
         "('K2', 'Todos', '2025/26', DATE '2025-07-01', DATE '2026-06-30', 'ACTIVE', true, 1000, NULL, false, NULL, NULL)",
     );
-    let after = dataset(&tmp.path().join("in2"), &[("sales", sales), ("campaigns", campaigns)]);
+    let after = dataset(
+        &tmp.path().join("in2"),
+        &[("sales", sales), ("campaigns", campaigns)],
+    );
     let dir2 = tmp.path().join("second");
     std::fs::create_dir_all(&dir2).unwrap();
     let cfg2 = config(&dir2, &after, &out, "");
-    zafra().args(["run", "--as-of", "2026-04-01", "--config"]).arg(&cfg2).assert().code(0);
+    zafra()
+        .args(["run", "--as-of", "2026-04-01", "--config"])
+        .arg(&cfg2)
+        .assert()
+        .code(0);
 
     let diff = |extra: &[&str]| {
         let mut cmd = zafra();
-        cmd.args(["diff", "--from", AS_OF, "--to", "2026-04-01", "--output"]).arg(&out).args(extra);
+        cmd.args(["diff", "--from", AS_OF, "--to", "2026-04-01", "--output"])
+            .arg(&out)
+            .args(extra);
         cmd.assert().code(0).get_output().stdout.clone()
     };
     let json: serde_json::Value = serde_json::from_slice(&diff(&["--format", "json"])).unwrap();
@@ -552,24 +705,52 @@ fn diff_reports_joins_leaves_and_segment_changes_with_causes() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| format!("{} {} {} [{}]", r["campaign_id"].as_str().unwrap(), r["change"].as_str().unwrap(), r["client_id"].as_str().unwrap(), r["causes"].as_str().unwrap()))
+        .map(|r| {
+            format!(
+                "{} {} {} [{}]",
+                r["campaign_id"].as_str().unwrap(),
+                r["change"].as_str().unwrap(),
+                r["client_id"].as_str().unwrap(),
+                r["causes"].as_str().unwrap()
+            )
+        })
         .collect();
     assert_eq!(
         members,
-        ["K1 joined C4 [billing changed]", "K2 left C2 [rule changed]"]
+        [
+            "K1 joined C4 [billing changed]",
+            "K2 left C2 [rule changed]"
+        ]
     );
     let segments: Vec<String> = json["segments"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| format!("{} {}->{} [{}]", r["client_id"].as_str().unwrap(), r["from_segment"].as_str().unwrap(), r["to_segment"].as_str().unwrap(), r["causes"].as_str().unwrap()))
+        .map(|r| {
+            format!(
+                "{} {}->{} [{}]",
+                r["client_id"].as_str().unwrap(),
+                r["from_segment"].as_str().unwrap(),
+                r["to_segment"].as_str().unwrap(),
+                r["causes"].as_str().unwrap()
+            )
+        })
         .collect();
     assert_eq!(segments, ["C4 INVERSION->RETENCION [billing changed]"]);
     let table = String::from_utf8(diff(&["--campaign", "K1"])).unwrap();
-    assert!(table.contains("campaign 'K1'") && table.contains("joined") && !table.contains("'K2'"), "{table}");
+    assert!(
+        table.contains("campaign 'K1'") && table.contains("joined") && !table.contains("'K2'"),
+        "{table}"
+    );
     let pq = tmp.path().join("diffpq");
     diff(&["--format", "parquet", "--out", pq.to_str().unwrap()]);
-    assert_eq!(query(&format!("SELECT count(*) FROM '{}'", pq.join("diff_memberships.parquet").display())), ["2"]);
+    assert_eq!(
+        query(&format!(
+            "SELECT count(*) FROM '{}'",
+            pq.join("diff_memberships.parquet").display()
+        )),
+        ["2"]
+    );
 }
 
 #[test]
@@ -583,14 +764,19 @@ fn explain_shows_parcels_billing_thresholds_and_every_campaign_condition() {
             .arg(&cfg)
             .output()
             .unwrap();
-        assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         String::from_utf8(output.stdout).unwrap()
     };
     let c2 = explain("C2");
     for needle in [
-        "parcel P1       MAIZ",               // priced by the '*' rate
+        "parcel P1       MAIZ", // priced by the '*' rate
         "× 20.00 ('*' rate) = 200.0000",
-        "INVOICE      PYG",                    // billing by type and currency, fx used
+        "INVOICE      PYG", // billing by type and currency, fx used
         "fx 0.0001000000",
         "potential 200.00 < 5000.00 (median), billing 7000.00 >= 5000.00 (median) -> REVISION",
         "'K1' (2025/26, RETENCION): not a member",
@@ -601,12 +787,19 @@ fn explain_shows_parcels_billing_thresholds_and_every_campaign_condition() {
         assert!(c2.contains(needle), "missing {needle:?} in:\n{c2}");
     }
     let c1 = explain("C1");
-    assert!(c1.contains("potential 5000.00 in [5000, 20000]: pass, 0.00 from the nearest bound"), "{c1}");
+    assert!(
+        c1.contains("potential 5000.00 in [5000, 20000]: pass, 0.00 from the nearest bound"),
+        "{c1}"
+    );
     assert!(explain("C3").contains("inactive"));
     zafra()
-        .args(["explain", "--as-of", AS_OF, "--client", "nobody", "--config"])
+        .args([
+            "explain", "--as-of", AS_OF, "--client", "nobody", "--config",
+        ])
         .arg(&cfg)
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("client 'nobody' is not in `clients`"));
+        .stderr(predicate::str::contains(
+            "client 'nobody' is not in `clients`",
+        ));
 }

@@ -36,7 +36,12 @@ fn kill_9_at_random_points_never_leaves_a_bad_committed_snapshot() {
     let plain = config(tmp.path(), &input, &out, "");
     let other_dir = tmp.path().join("other");
     std::fs::create_dir_all(&other_dir).unwrap();
-    let other = config(&other_dir, &input, &out, "[segments]\nhigh_billing = \"1\"\n");
+    let other = config(
+        &other_dir,
+        &input,
+        &out,
+        "[segments]\nhigh_billing = \"1\"\n",
+    );
     let dates = ["2026-03-29", "2026-03-30", "2026-03-31"];
     // A deterministic pseudo-random sequence of kill delays.
     let mut state: u64 = 0x2545F4914F6CDD1D;
@@ -52,7 +57,16 @@ fn kill_9_at_random_points_never_leaves_a_bad_committed_snapshot() {
         let cfg = if (i / 3) % 2 == 0 { &plain } else { &other };
         let delay = Duration::from_millis(next() % 700);
         let mut child = Command::new(bin())
-            .args(["--log-format", "json", "run", "--replace", "--quiet", "--as-of", date, "--config"])
+            .args([
+                "--log-format",
+                "json",
+                "run",
+                "--replace",
+                "--quiet",
+                "--as-of",
+                date,
+                "--config",
+            ])
             .arg(cfg)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -70,11 +84,23 @@ fn kill_9_at_random_points_never_leaves_a_bad_committed_snapshot() {
         let (code, stdout) = verify_all(&out);
         assert_eq!(code, 0, "after run {i} (killed after {delay:?}):\n{stdout}");
     }
-    assert!(killed >= 5, "only {killed} runs were killed: delays too long for this machine");
+    assert!(
+        killed >= 5,
+        "only {killed} runs were killed: delays too long for this machine"
+    );
     // The next run of every date succeeds and everything verifies.
     for date in dates {
         let status = Command::new(bin())
-            .args(["--log-format", "json", "run", "--replace", "--quiet", "--as-of", date, "--config"])
+            .args([
+                "--log-format",
+                "json",
+                "run",
+                "--replace",
+                "--quiet",
+                "--as-of",
+                date,
+                "--config",
+            ])
             .arg(&plain)
             .stderr(Stdio::null())
             .status()
@@ -83,7 +109,10 @@ fn kill_9_at_random_points_never_leaves_a_bad_committed_snapshot() {
     }
     let (code, stdout) = verify_all(&out);
     assert_eq!(code, 0, "{stdout}");
-    assert!(!stdout.contains("leftover"), "leftovers after clean runs:\n{stdout}");
+    assert!(
+        !stdout.contains("leftover"),
+        "leftovers after clean runs:\n{stdout}"
+    );
 }
 
 #[test]
@@ -110,7 +139,9 @@ fn a_full_disk_exits_5_and_commits_nothing() {
                 full += 1;
                 assert!(stderr.contains("storage error"), "{stderr}");
                 assert!(
-                    !out.join("_manifests").join("snapshot_date=2026-03-31.json").exists(),
+                    !out.join("_manifests")
+                        .join("snapshot_date=2026-03-31.json")
+                        .exists(),
                     "limit {blocks}: a snapshot was committed after a failed write"
                 );
             }
@@ -122,12 +153,23 @@ fn a_full_disk_exits_5_and_commits_nothing() {
         }
         // With room again, the same run succeeds.
         let status = Command::new(bin())
-            .args(["--log-format", "text", "run", "--quiet", "--as-of", "2026-03-31", "--config"])
+            .args([
+                "--log-format",
+                "text",
+                "run",
+                "--quiet",
+                "--as-of",
+                "2026-03-31",
+                "--config",
+            ])
             .arg(&cfg)
             .status()
             .unwrap();
         assert!(status.success());
         assert_eq!(verify_all(&out).0, 0);
     }
-    assert!(full >= 1, "no limit made a write fail: the test proves nothing");
+    assert!(
+        full >= 1,
+        "no limit made a write fail: the test proves nothing"
+    );
 }

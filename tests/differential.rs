@@ -33,5 +33,8 @@ fn published_tables_equal_the_duckdb_reference() {
         "the differential test failed (exit {:?}); see the output above",
         output.status.code()
     );
-    assert!(stdout.contains("agree"), "the driver reported no compared case:\n{stdout}");
+    assert!(
+        stdout.contains("agree"),
+        "the driver reported no compared case:\n{stdout}"
+    );
 }

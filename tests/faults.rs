@@ -55,14 +55,23 @@ impl Faulty {
     fn error(&self) -> object_store::Error {
         object_store::Error::Generic {
             store: "faulty",
-            source: format!("injected fault at request {} ({:?})", self.fail_at, self.when).into(),
+            source: format!(
+                "injected fault at request {} ({:?})",
+                self.fail_at, self.when
+            )
+            .into(),
         }
     }
 }
 
 #[async_trait]
 impl ObjectStore for Faulty {
-    async fn put_opts(&self, location: &Path, payload: PutPayload, opts: PutOptions) -> object_store::Result<PutResult> {
+    async fn put_opts(
+        &self,
+        location: &Path,
+        payload: PutPayload,
+        opts: PutOptions,
+    ) -> object_store::Result<PutResult> {
         if self.hit() {
             if self.when == When::After {
                 let _ = self.inner.put_opts(location, payload, opts).await;
@@ -72,14 +81,22 @@ impl ObjectStore for Faulty {
         self.inner.put_opts(location, payload, opts).await
     }
 
-    async fn put_multipart_opts(&self, location: &Path, opts: PutMultipartOptions) -> object_store::Result<Box<dyn MultipartUpload>> {
+    async fn put_multipart_opts(
+        &self,
+        location: &Path,
+        opts: PutMultipartOptions,
+    ) -> object_store::Result<Box<dyn MultipartUpload>> {
         if self.hit() {
             return Err(self.error());
         }
         self.inner.put_multipart_opts(location, opts).await
     }
 
-    async fn get_opts(&self, location: &Path, options: GetOptions) -> object_store::Result<GetResult> {
+    async fn get_opts(
+        &self,
+        location: &Path,
+        options: GetOptions,
+    ) -> object_store::Result<GetResult> {
         if self.hit() {
             return Err(self.error());
         }
@@ -102,14 +119,18 @@ impl ObjectStore for Faulty {
                     }
                 }));
             }
-            return Box::pin(futures::stream::once(futures::future::ready(Err(self.error()))));
+            return Box::pin(futures::stream::once(futures::future::ready(Err(
+                self.error()
+            ))));
         }
         self.inner.delete_stream(locations)
     }
 
     fn list(&self, prefix: Option<&Path>) -> BoxStream<'static, object_store::Result<ObjectMeta>> {
         if self.hit() {
-            return Box::pin(futures::stream::once(futures::future::ready(Err(self.error()))));
+            return Box::pin(futures::stream::once(futures::future::ready(Err(
+                self.error()
+            ))));
         }
         self.inner.list(prefix)
     }
@@ -121,7 +142,12 @@ impl ObjectStore for Faulty {
         self.inner.list_with_delimiter(prefix).await
     }
 
-    async fn copy_opts(&self, from: &Path, to: &Path, options: CopyOptions) -> object_store::Result<()> {
+    async fn copy_opts(
+        &self,
+        from: &Path,
+        to: &Path,
+        options: CopyOptions,
+    ) -> object_store::Result<()> {
         if self.hit() {
             return Err(self.error());
         }
@@ -155,7 +181,11 @@ async fn committed_digest(out: &Location) -> Option<String> {
 }
 
 async fn verifies(out: &Location) -> bool {
-    zafra::snapshots::verify(out, "2026-03-31").await.unwrap().problems.is_empty()
+    zafra::snapshots::verify(out, "2026-03-31")
+        .await
+        .unwrap()
+        .problems
+        .is_empty()
 }
 
 /// Runs the job once per request index with a fault there; with `replace`, a
@@ -171,7 +201,9 @@ async fn sweep(input: &std::path::Path, when: When, replace: bool) {
         let before = if replace {
             // Commit a different snapshot first (other thresholds).
             let old = job(&input, &out_dir, "[segments]\nhigh_potential = \"1\"\n");
-            zafra::pipeline::run_at(&old, &options(false), &input_loc, &plain_out).await.unwrap();
+            zafra::pipeline::run_at(&old, &options(false), &input_loc, &plain_out)
+                .await
+                .unwrap();
             committed_digest(&plain_out).await
         } else {
             None
@@ -189,16 +221,31 @@ async fn sweep(input: &std::path::Path, when: When, replace: bool) {
         let after = committed_digest(&plain_out).await;
         match &result {
             Ok(report) => {
-                assert_eq!(after.as_ref(), Some(&report.manifest.content_digest),
-                    "fault {index} {when:?}: success reported but the committed snapshot is not ours");
-                assert!(verifies(&plain_out).await, "fault {index} {when:?}: committed snapshot does not verify");
+                assert_eq!(
+                    after.as_ref(),
+                    Some(&report.manifest.content_digest),
+                    "fault {index} {when:?}: success reported but the committed snapshot is not ours"
+                );
+                assert!(
+                    verifies(&plain_out).await,
+                    "fault {index} {when:?}: committed snapshot does not verify"
+                );
             }
             Err(e) => {
-                assert_eq!(e.exit_status(), ExitStatus::Storage, "fault {index} {when:?}: {e}");
-                assert_eq!(after, before, "fault {index} {when:?}: a failed run changed what is committed");
+                assert_eq!(
+                    e.exit_status(),
+                    ExitStatus::Storage,
+                    "fault {index} {when:?}: {e}"
+                );
+                assert_eq!(
+                    after, before,
+                    "fault {index} {when:?}: a failed run changed what is committed"
+                );
                 if after.is_some() {
-                    assert!(verifies(&plain_out).await,
-                        "fault {index} {when:?}: the previous snapshot no longer verifies");
+                    assert!(
+                        verifies(&plain_out).await,
+                        "fault {index} {when:?}: the previous snapshot no longer verifies"
+                    );
                 }
             }
         }
@@ -206,8 +253,14 @@ async fn sweep(input: &std::path::Path, when: When, replace: bool) {
         let report = zafra::pipeline::run_at(&the_job, &options(replace), &input_loc, &plain_out)
             .await
             .unwrap_or_else(|e| panic!("fault {index} {when:?}: clean re-run failed: {e}"));
-        assert_eq!(committed_digest(&plain_out).await, Some(report.manifest.content_digest.clone()));
-        assert!(verifies(&plain_out).await, "fault {index} {when:?}: re-run does not verify");
+        assert_eq!(
+            committed_digest(&plain_out).await,
+            Some(report.manifest.content_digest.clone())
+        );
+        assert!(
+            verifies(&plain_out).await,
+            "fault {index} {when:?}: re-run does not verify"
+        );
         if index >= requests {
             break; // the fault was past the last request: every request was covered
         }

@@ -12,7 +12,14 @@ fn run(cfg: &Path) -> assert_cmd::assert::Assert {
     Command::cargo_bin("zafra")
         .unwrap()
         .env("ZAFRA_LOG", "warn")
-        .args(["--log-format", "text", "run", "--as-of", "2026-03-31", "--config"])
+        .args([
+            "--log-format",
+            "text",
+            "run",
+            "--as-of",
+            "2026-03-31",
+            "--config",
+        ])
         .arg(cfg)
         .assert()
 }
@@ -35,7 +42,15 @@ fn ids_with_path_separators_and_sql_are_plain_data() {
         CAST(1 AS DECIMAL(10,2)) AS amount, 'USD' AS currency";
     let input = dataset(
         &tmp.path().join("in"),
-        &[("clients", clients), ("campaigns", campaigns), ("sales", sales), ("cadastre", "SELECT 'x' AS client_id, 'p' AS parcel_id, 'SOJA' AS activity, CAST(1 AS DECIMAL(5,2)) AS productive_ha, CAST(NULL AS VARCHAR) AS season_id WHERE false")],
+        &[
+            ("clients", clients),
+            ("campaigns", campaigns),
+            ("sales", sales),
+            (
+                "cadastre",
+                "SELECT 'x' AS client_id, 'p' AS parcel_id, 'SOJA' AS activity, CAST(1 AS DECIMAL(5,2)) AS productive_ha, CAST(NULL AS VARCHAR) AS season_id WHERE false",
+            ),
+        ],
     );
     let out = tmp.path().join("out");
     let cfg = config(tmp.path(), &input, &out, "[limits]\nmax_reject_ratio = 1\n");
@@ -52,24 +67,39 @@ fn ids_with_path_separators_and_sql_are_plain_data() {
     }
     assert!(!tmp.path().join("escape").exists() && !Path::new("/tmp/evil").exists());
     // The values come back verbatim.
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let read = |table: &str, sql: &str| -> Vec<String> {
         let dir = out.join(table).join("snapshot_date=2026-03-31");
         rt.block_on(async {
             let ctx = datafusion::prelude::SessionContext::new();
-            ctx.register_parquet("t", dir.to_str().unwrap(), Default::default()).await.unwrap();
+            ctx.register_parquet("t", dir.to_str().unwrap(), Default::default())
+                .await
+                .unwrap();
             let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
             let mut rows = Vec::new();
             for b in batches {
-                let col = datafusion::arrow::compute::cast(b.column(0), &datafusion::arrow::datatypes::DataType::Utf8).unwrap();
-                let col = col.as_any().downcast_ref::<datafusion::arrow::array::StringArray>().unwrap();
+                let col = datafusion::arrow::compute::cast(
+                    b.column(0),
+                    &datafusion::arrow::datatypes::DataType::Utf8,
+                )
+                .unwrap();
+                let col = col
+                    .as_any()
+                    .downcast_ref::<datafusion::arrow::array::StringArray>()
+                    .unwrap();
                 rows.extend(col.iter().map(|v| v.unwrap_or("NULL").to_string()));
             }
             rows
         })
     };
     assert_eq!(
-        read("memberships", "SELECT campaign_id || ' ' || client_id FROM t ORDER BY 1"),
+        read(
+            "memberships",
+            "SELECT campaign_id || ' ' || client_id FROM t ORDER BY 1"
+        ),
         [
             "../../escape ../../../etc/passwd",
             "../../escape /abs/olute",

@@ -31,7 +31,11 @@ impl Drop for Moto {
 }
 
 fn start_moto() -> Moto {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let child = Process::new("moto_server")
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
         .stdout(Stdio::null())
@@ -41,7 +45,10 @@ fn start_moto() -> Moto {
     let endpoint = format!("http://127.0.0.1:{port}");
     let started = Instant::now();
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(30), "moto_server did not start");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "moto_server did not start"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     // CreateBucket: moto does not check signatures.
@@ -53,7 +60,10 @@ fn start_moto() -> Moto {
     .unwrap();
     let mut response = String::new();
     let _ = stream.read_to_string(&mut response);
-    assert!(response.starts_with("HTTP/1.1 200"), "create bucket: {response}");
+    assert!(
+        response.starts_with("HTTP/1.1 200"),
+        "create bucket: {response}"
+    );
     Moto { child, endpoint }
 }
 
@@ -93,8 +103,19 @@ async fn download_all(store: &Arc<dyn ObjectStore>, prefix: &str) -> Vec<(String
     listed.sort_by(|a, b| a.location.cmp(&b.location));
     let mut out = Vec::new();
     for meta in listed {
-        let bytes = store.get(&meta.location).await.unwrap().bytes().await.unwrap();
-        let rel = meta.location.as_ref().trim_start_matches(prefix).trim_start_matches('/').to_string();
+        let bytes = store
+            .get(&meta.location)
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let rel = meta
+            .location
+            .as_ref()
+            .trim_start_matches(prefix)
+            .trim_start_matches('/')
+            .to_string();
         out.push((rel, bytes.to_vec()));
     }
     out
@@ -107,13 +128,24 @@ fn runs_end_to_end_on_s3_with_the_same_bytes_as_on_local_disk() {
     let input = dataset(&tmp.path().join("in"), &[]);
     let local_out = tmp.path().join("out");
     let cfg = config(tmp.path(), &input, &local_out, "");
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let s3 = store(&moto.endpoint);
     rt.block_on(upload(&s3, &input, "crm"));
 
     // Local run, for reference.
     let mut cmd = Command::cargo_bin("zafra").unwrap();
-    cmd.args(["--log-format", "text", "run", "--as-of", "2026-03-31", "--config"]).arg(&cfg);
+    cmd.args([
+        "--log-format",
+        "text",
+        "run",
+        "--as-of",
+        "2026-03-31",
+        "--config",
+    ])
+    .arg(&cfg);
     cmd.assert().code(0);
 
     // Same job on S3, with debug logs: the secret must never appear.
@@ -121,15 +153,28 @@ fn runs_end_to_end_on_s3_with_the_same_bytes_as_on_local_disk() {
         let mut cmd = Command::cargo_bin("zafra").unwrap();
         s3_env(&mut cmd, &moto.endpoint);
         cmd.env("ZAFRA_LOG", "debug")
-            .args(["--log-format", "text", "run", "--as-of", "2026-03-31", "--config"])
+            .args([
+                "--log-format",
+                "text",
+                "run",
+                "--as-of",
+                "2026-03-31",
+                "--config",
+            ])
             .arg(&cfg)
             .args(["--input", "s3://zafra/crm", "--output", "s3://zafra/out"]);
         cmd
     };
-    let first = s3_run().assert().code(0).stdout(predicate::str::contains("published to s3://zafra/out"));
+    let first = s3_run()
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("published to s3://zafra/out"));
     let stderr = String::from_utf8_lossy(&first.get_output().stderr).to_string();
     assert!(!stderr.contains(SECRET), "the secret key was logged");
-    s3_run().assert().code(0).stdout(predicate::str::contains("unchanged"));
+    s3_run()
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("unchanged"));
 
     let mut verify = Command::cargo_bin("zafra").unwrap();
     s3_env(&mut verify, &moto.endpoint);
@@ -141,8 +186,16 @@ fn runs_end_to_end_on_s3_with_the_same_bytes_as_on_local_disk() {
 
     // Every Parquet file is byte-identical to the local run's.
     let remote = rt.block_on(download_all(&s3, "out"));
-    let remote_parquet: Vec<_> = remote.iter().filter(|(p, _)| p.ends_with(".parquet")).collect();
-    assert_eq!(remote_parquet.len(), 4, "{:?}", remote.iter().map(|r| &r.0).collect::<Vec<_>>());
+    let remote_parquet: Vec<_> = remote
+        .iter()
+        .filter(|(p, _)| p.ends_with(".parquet"))
+        .collect();
+    assert_eq!(
+        remote_parquet.len(),
+        4,
+        "{:?}",
+        remote.iter().map(|r| &r.0).collect::<Vec<_>>()
+    );
     for (rel, bytes) in remote_parquet {
         let local = std::fs::read(local_out.join(rel)).unwrap();
         assert!(&local == bytes, "{rel} differs between S3 and local disk");
@@ -153,7 +206,12 @@ fn runs_end_to_end_on_s3_with_the_same_bytes_as_on_local_disk() {
     s3_env(&mut cmd, &moto.endpoint);
     cmd.args(["run", "--as-of", "2026-03-31", "--config"])
         .arg(&cfg)
-        .args(["--input", "s3://zafra/nothing-here", "--output", "s3://zafra/out2"])
+        .args([
+            "--input",
+            "s3://zafra/nothing-here",
+            "--output",
+            "s3://zafra/out2",
+        ])
         .assert()
         .code(3)
         .stderr(predicate::str::contains("table `clients` not found"));
@@ -162,7 +220,11 @@ fn runs_end_to_end_on_s3_with_the_same_bytes_as_on_local_disk() {
 
 #[test]
 fn an_unreachable_store_is_a_storage_error_exit_5() {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let tmp = tempfile::tempdir().unwrap();
     let input = dataset(&tmp.path().join("in"), &[]);
     let cfg = config(tmp.path(), &input, &tmp.path().join("out"), "");

@@ -42,13 +42,21 @@ impl AsyncDB for ZafraDb {
     type ColumnType = DefaultColumnType;
 
     async fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>, DbError> {
-        if sql.trim().trim_end_matches(';').eq_ignore_ascii_case("LOAD ZAFRA VIEWS") {
+        if sql
+            .trim()
+            .trim_end_matches(';')
+            .eq_ignore_ascii_case("LOAD ZAFRA VIEWS")
+        {
             zafra::views::register_views(&self.ctx)
                 .await
                 .map_err(|e| DbError(error_chain(&e)))?;
             return Ok(DBOutput::StatementComplete(0));
         }
-        let df = self.ctx.sql(sql).await.map_err(|e| DbError(e.to_string()))?;
+        let df = self
+            .ctx
+            .sql(sql)
+            .await
+            .map_err(|e| DbError(e.to_string()))?;
         let schema = df.schema().as_arrow().clone();
         let batches = df.collect().await.map_err(|e| DbError(e.to_string()))?;
         let is_statement = {
@@ -116,7 +124,11 @@ fn format_rows(batches: &[RecordBatch]) -> Result<Vec<Vec<String>>, DbError> {
                     .iter()
                     .map(|f| {
                         let v = f.value(row).to_string();
-                        if v.is_empty() { "(empty)".to_string() } else { v }
+                        if v.is_empty() {
+                            "(empty)".to_string()
+                        } else {
+                            v
+                        }
                     })
                     .collect(),
             );
@@ -142,15 +154,25 @@ fn slt_files(dir: &Path, out: &mut Vec<PathBuf>) {
 #[tokio::main]
 async fn main() {
     let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("slt");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("slt");
     let mut files = Vec::new();
     slt_files(&root, &mut files);
     files.sort();
     let files: Vec<_> = files
         .into_iter()
-        .filter(|f| filter.as_ref().is_none_or(|p| f.to_string_lossy().contains(p.as_str())))
+        .filter(|f| {
+            filter
+                .as_ref()
+                .is_none_or(|p| f.to_string_lossy().contains(p.as_str()))
+        })
         .collect();
-    assert!(!files.is_empty(), "no .slt files found under {}", root.display());
+    assert!(
+        !files.is_empty(),
+        "no .slt files found under {}",
+        root.display()
+    );
     let mut failures = Vec::new();
     for file in &files {
         let mut runner = sqllogictest::Runner::new(|| async {
@@ -158,7 +180,11 @@ async fn main() {
                 ctx: SessionContext::new_with_config(zafra::views::session_config()),
             })
         });
-        let name = file.strip_prefix(&root).unwrap_or(file).display().to_string();
+        let name = file
+            .strip_prefix(&root)
+            .unwrap_or(file)
+            .display()
+            .to_string();
         match runner.run_file_async(file).await {
             Ok(()) => println!("ok    {name}"),
             Err(e) => {
@@ -168,7 +194,12 @@ async fn main() {
         }
     }
     if !failures.is_empty() {
-        eprintln!("{} of {} slt files failed: {}", failures.len(), files.len(), failures.join(", "));
+        eprintln!(
+            "{} of {} slt files failed: {}",
+            failures.len(),
+            files.len(),
+            failures.join(", ")
+        );
         std::process::exit(1);
     }
     println!("{} slt files passed", files.len());

@@ -106,7 +106,9 @@ pub fn config(dir: &Path, input: &Path, output: &Path, extra: &str) -> PathBuf {
 /// Every file under `dir` (relative paths, sorted).
 pub fn files_under(dir: &Path) -> Vec<String> {
     fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
         for e in entries.flatten() {
             let p = e.path();
             if p.is_dir() {
