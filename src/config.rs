@@ -57,6 +57,9 @@ pub struct SeasonSection {
 #[serde(deny_unknown_fields)]
 pub struct LimitsSection {
     pub max_reject_ratio: Option<f64>,
+    /// Memory for query execution, e.g. "1GiB"; beyond it sorts, joins and
+    /// aggregations spill to the temporary folder.
+    pub memory: Option<String>,
 }
 
 /// A threshold as written: a string such as `"5000.50"` or an integer.
@@ -84,13 +87,20 @@ pub struct Thresholds {
 }
 
 /// The resolved job: everything a run needs besides the as-of date and flags.
+/// Its digest covers what decides the results (base currency, thresholds,
+/// reject ratio), not where data lives nor how much memory the run may use.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct JobConfig {
     pub base_currency: String,
+    #[serde(skip)]
     pub input_root: String,
+    #[serde(skip)]
     pub output_root: String,
     pub thresholds: Thresholds,
     pub max_reject_ratio: f64,
+    /// `[limits] memory` in bytes; `None` = unlimited.
+    #[serde(skip)]
+    pub memory_limit: Option<u64>,
 }
 
 /// Command-line values that override the file.
@@ -167,12 +177,14 @@ impl JobConfig {
             };
             season.insert(season_id, pair);
         }
+        let memory_limit = file.limits.memory.as_deref().map(parse_size).transpose()?;
         Ok(JobConfig {
             base_currency,
             input_root,
             output_root,
             thresholds: Thresholds { default, season },
             max_reject_ratio,
+            memory_limit,
         })
     }
 
@@ -197,6 +209,38 @@ pub fn output_root_of(path: &Path) -> Result<Option<String>, ConfigError> {
         message: e.to_string().trim_end().to_string(),
     })?;
     Ok(file.output.root)
+}
+
+/// "1GiB", "512MiB", "2GB", "1048576" → bytes (at least 32 MiB).
+pub fn parse_size(text: &str) -> Result<u64, ConfigError> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let bad = || {
+        ConfigError::Invalid(format!(
+            "`[limits] memory` = {} is not a size such as \"1GiB\" or \"512MiB\"",
+            quoted(text)
+        ))
+    };
+    let n: u64 = number.parse().map_err(|_| bad())?;
+    let factor: u64 = match unit.trim() {
+        "" | "B" => 1,
+        "KiB" => 1 << 10,
+        "MiB" => 1 << 20,
+        "GiB" => 1 << 30,
+        "KB" => 1_000,
+        "MB" => 1_000_000,
+        "GB" => 1_000_000_000,
+        _ => return Err(bad()),
+    };
+    let bytes = n.checked_mul(factor).ok_or_else(bad)?;
+    if bytes < 32 << 20 {
+        return Err(ConfigError::Invalid(format!(
+            "`[limits] memory` = {} is below the minimum of 32MiB",
+            quoted(text)
+        )));
+    }
+    Ok(bytes)
 }
 
 fn threshold(key: &str, value: Option<ThresholdValue>) -> Result<Option<Decimal>, ConfigError> {
@@ -292,6 +336,18 @@ mod tests {
     }
 
     #[test]
+    fn memory_sizes_parse_with_units() {
+        assert_eq!(parse_size("1GiB").unwrap(), 1 << 30);
+        assert_eq!(parse_size("512MiB").unwrap(), 512 << 20);
+        assert_eq!(parse_size("2GB").unwrap(), 2_000_000_000);
+        assert!(parse_size("1 TB").is_err());
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("1MiB").is_err(), "below the minimum");
+        let cfg = parse(&format!("{BASE}[limits]\nmemory = \"1GiB\"\n")).unwrap();
+        assert_eq!(cfg.memory_limit, Some(1 << 30));
+    }
+
+    #[test]
     fn ratio_out_of_range_is_an_error() {
         assert!(parse(&format!("{BASE}[limits]\nmax_reject_ratio = 1.5\n")).is_err());
     }
@@ -302,5 +358,16 @@ mod tests {
         let b = parse(&format!("{BASE}[segments]\nhigh_billing = \"1\"\n")).unwrap();
         assert_ne!(a.digest(), b.digest());
         assert_eq!(a.digest(), parse(BASE).unwrap().digest());
+        // Where data lives and how much memory the run may use change no result.
+        let moved = JobConfig::from_toml(
+            &format!("{BASE}[limits]\nmemory = \"1GiB\"\n"),
+            "t",
+            &Overrides {
+                input_root: Some("elsewhere".into()),
+                output_root: Some("other".into()),
+            },
+        )
+        .unwrap();
+        assert_eq!(a.digest(), moved.digest());
     }
 }

@@ -27,6 +27,7 @@ pub fn demo_job(output_override: Option<&str>, input_override: Option<&str>) -> 
         output_root: output,
         thresholds: Thresholds::default(),
         max_reject_ratio: DEFAULT_MAX_REJECT_RATIO,
+        memory_limit: None,
     })
 }
 

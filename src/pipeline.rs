@@ -286,7 +286,7 @@ pub async fn session(
     input_root: &Location,
     tables: &[InputTable],
 ) -> Result<SessionContext> {
-    let ctx = SessionContext::new_with_config(views::session_config());
+    let ctx = views::session_context(job.memory_limit)?;
     inputs::register(&ctx, input_root, tables).await?;
     views::register_params(
         &ctx,

@@ -180,5 +180,25 @@ pub fn session_config() -> datafusion::prelude::SessionConfig {
     config
 }
 
+/// A session with [`session_config`] and, if given, a memory limit: a fair
+/// spilling pool, so sorts, joins and aggregations spill to disk beyond it.
+pub fn session_context(memory_limit: Option<u64>) -> Result<SessionContext> {
+    let mut runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new();
+    if let Some(bytes) = memory_limit {
+        let bytes =
+            usize::try_from(bytes).map_err(|_| Error::internal("memory limit too large"))?;
+        runtime = runtime.with_memory_pool(std::sync::Arc::new(
+            datafusion::execution::memory_pool::FairSpillPool::new(bytes),
+        ));
+    }
+    let runtime = runtime
+        .build_arc()
+        .map_err(|e| Error::internal_from("building the runtime", e))?;
+    Ok(SessionContext::new_with_config_rt(
+        session_config(),
+        runtime,
+    ))
+}
+
 /// The data type every money column of the outputs has.
 pub const MONEY: DataType = DataType::Decimal128(38, 2);

@@ -803,3 +803,25 @@ fn explain_shows_parcels_billing_thresholds_and_every_campaign_condition() {
             "client 'nobody' is not in `clients`",
         ));
 }
+
+#[test]
+fn a_memory_limit_gives_identical_output_and_the_same_snapshot() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = dataset(&tmp.path().join("in"), &[]);
+    let out = tmp.path().join("out");
+    let cfg = config(tmp.path(), &input, &out, "");
+    run(&cfg).assert().code(0);
+    let limited_dir = tmp.path().join("limited");
+    std::fs::create_dir_all(&limited_dir).unwrap();
+    let limited = config(&limited_dir, &input, &out, "[limits]\nmemory = \"64MiB\"\n");
+    // Same content: the memory limit is not part of the configuration digest.
+    run(&limited)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("unchanged"));
+    let bad = config(&limited_dir, &input, &out, "[limits]\nmemory = \"lots\"\n");
+    run(&bad)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("memory"));
+}
