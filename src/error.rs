@@ -155,6 +155,17 @@ impl Error {
         }
     }
 
+    /// A local file-system failure (scratch folder, local writes): exit 5.
+    pub fn storage_io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Storage {
+            context: context.into(),
+            source: object_store::Error::Generic {
+                store: "local",
+                source: Box::new(source),
+            },
+        }
+    }
+
     pub fn storage(context: impl Into<String>, source: object_store::Error) -> Self {
         Error::Storage {
             context: context.into(),

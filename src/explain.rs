@@ -14,15 +14,15 @@ use rust_decimal::Decimal;
 use crate::config::JobConfig;
 use crate::error::{ConfigError, Error, Result, quoted};
 use crate::inputs;
-use crate::pipeline::{check_tables, session, strings};
+use crate::pipeline::{session, strings};
 use crate::storage::Location;
 
 /// Explains one client as of a date; returns the report text.
 pub async fn explain(job: &JobConfig, as_of: NaiveDate, client: &str) -> Result<String> {
     let input_root = Location::parse(&job.input_root)?;
     let tables = inputs::discover(&input_root).await?;
-    let ctx = session(job, as_of, &input_root, &tables).await?;
-    check_tables(&ctx, &input_root, &tables).await?;
+    let scratch = crate::views::Scratch::new()?;
+    let ctx = session(job, as_of, &input_root, &tables, &scratch).await?;
     let id = || lit(client.to_string());
     let mut s = String::new();
     let _ = writeln!(s, "client {} as of {as_of}", quoted(client));

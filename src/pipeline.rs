@@ -175,13 +175,14 @@ async fn run_inner(
         })
         .collect();
 
-    // Stage 2: register tables, parameters and views; table-level checks.
-    let ctx = session(job, opts.as_of, input_root, &tables).await?;
+    // Stage 2: register tables, parameters and views (computing the
+    // checkpoints) after the table-level checks.
     let t = Instant::now();
-    check_tables(&ctx, input_root, &tables)
-        .instrument(info_span!("check_keys"))
+    let scratch = views::Scratch::new()?;
+    let ctx = session(job, opts.as_of, input_root, &tables, &scratch)
+        .instrument(info_span!("prepare"))
         .await?;
-    timings.insert("check_keys".to_string(), t.elapsed().as_millis() as u64);
+    timings.insert("prepare".to_string(), t.elapsed().as_millis() as u64);
 
     // Stage 3: compute the output tables.
     let t = Instant::now();
@@ -279,12 +280,15 @@ async fn run_inner(
 }
 
 /// A DataFusion session with the input tables, the run's parameters and
-/// every view of `sql/` registered.
+/// every view of `sql/` registered, after the table-level checks (null or
+/// duplicate keys, bad seasons: exit 3) passed. Checkpointed views are
+/// computed here.
 pub async fn session(
     job: &JobConfig,
     as_of: NaiveDate,
     input_root: &Location,
     tables: &[InputTable],
+    scratch: &views::Scratch,
 ) -> Result<SessionContext> {
     let ctx = views::session_context(job.memory_limit)?;
     inputs::register(&ctx, input_root, tables).await?;
@@ -296,18 +300,19 @@ pub async fn session(
             thresholds: &job.thresholds,
         },
     )?;
-    views::register_views(&ctx).await?;
+    let (checks, rest) = views::VIEWS.split_at(views::PRE_CHECK_VIEWS);
+    views::register_view_list(&ctx, checks).await?;
+    guarded(input_root, tables, check_keys(&ctx))
+        .instrument(info_span!("check_keys"))
+        .await??;
+    guarded(
+        input_root,
+        tables,
+        views::register_views_checkpointed(&ctx, rest, scratch),
+    )
+    .instrument(info_span!("checkpoints"))
+    .await??;
     Ok(ctx)
-}
-
-/// Checks the table-level problems that stop a run (exit 3).
-pub async fn check_tables(
-    ctx: &SessionContext,
-    input_root: &Location,
-    tables: &[InputTable],
-) -> Result<()> {
-    guarded(input_root, tables, check_keys(ctx)).await??;
-    Ok(())
 }
 
 /// SHA-256, size and rows of every input file, streamed.
@@ -369,6 +374,12 @@ async fn classify(root: &Location, tables: &[InputTable], e: DataFusionError) ->
             .is_some(),
         _ => false,
     };
+    if let DataFusionError::ResourcesExhausted(detail) = root_cause {
+        return crate::error::ConfigError::Invalid(format!(
+            "`[limits] memory` is too small for this data: {detail}"
+        ))
+        .into();
+    }
     if let DataFusionError::ObjectStore(store_error) = root_cause {
         let detail = store_error.to_string();
         return Error::Storage {

@@ -35,6 +35,7 @@ pub const VIEWS: &[View] = &[
     view!("staging", "stg_potential_rates"),
     view!("staging", "stg_fx_rates"),
     view!("staging", "stg_sales"),
+    view!("checks", "check_keys"),
     view!("intermediate", "int_clients_in_scope"),
     view!("intermediate", "int_campaigns_on_date"),
     view!("intermediate", "int_seasons_in_scope"),
@@ -49,12 +50,99 @@ pub const VIEWS: &[View] = &[
     view!("intermediate", "int_thresholds"),
     view!("marts", "client_segments"),
     view!("marts", "active_campaigns"),
+    view!("intermediate", "int_memberships_simple"),
+    view!("intermediate", "int_client_buckets"),
+    view!("intermediate", "int_campaign_buckets"),
     view!("marts", "memberships"),
     view!("marts", "campaign_summary"),
     view!("marts", "rejects"),
-    view!("checks", "check_keys"),
     view!("checks", "report_unpriced"),
 ];
+
+/// How many views of [`VIEWS`] (staging and the table-level checks) come
+/// before the first one that reads more than one input table's rows.
+pub const PRE_CHECK_VIEWS: usize = 8;
+
+/// Views whose result later views read several times: a run computes each
+/// once, writes it as Parquet to the scratch folder and re-registers the name
+/// as that Parquet table (by URL), so later views read it instead of
+/// recomputing it. Results are identical either way (the SQL tests run
+/// without checkpoints).
+pub const CHECKPOINTS: &[&str] = &[
+    "int_client_figures",
+    "client_segments",
+    "active_campaigns",
+    "int_client_buckets",
+    "memberships",
+];
+
+/// A private scratch folder for checkpoints, removed on drop. It is under
+/// `ZAFRA_SCRATCH` if set (on a cluster: storage the executors share), else
+/// the system's temporary folder.
+pub struct Scratch {
+    dir: std::path::PathBuf,
+}
+
+impl Scratch {
+    pub fn new() -> Result<Self> {
+        let base = std::env::var_os("ZAFRA_SCRATCH")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(std::env::temp_dir);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let dir = base.join(format!("zafra-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| Error::storage_io(format!("creating scratch folder {}", dir.display()), e))?;
+        Ok(Scratch { dir })
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Creates `views` in order, checkpointing those named in [`CHECKPOINTS`]
+/// into `scratch`. Query errors are returned as such (the caller classifies
+/// them: a corrupt input file surfaces here).
+pub async fn register_views_checkpointed(
+    ctx: &SessionContext,
+    views: &[View],
+    scratch: &Scratch,
+) -> std::result::Result<Result<()>, datafusion::error::DataFusionError> {
+    for view in views {
+        let df = match ctx.sql(view.sql).await {
+            Ok(df) => df,
+            Err(e) => return Ok(Err(Error::internal_from(format!("planning view `{}`", view.name), e))),
+        };
+        if !CHECKPOINTS.contains(&view.name) {
+            if let Err(e) = ctx.register_table(view.name, df.into_view()) {
+                return Ok(Err(Error::internal_from(format!("registering view `{}`", view.name), e)));
+            }
+            continue;
+        }
+        let schema = std::sync::Arc::new(df.schema().as_arrow().clone());
+        let batches = df.collect().await?;
+        let encoded = match crate::publish::encode(view.name, schema, &batches) {
+            Ok(e) => e,
+            Err(e) => return Ok(Err(e)),
+        };
+        let path = scratch.dir.join(format!("{}.parquet", view.name));
+        if let Err(e) = std::fs::write(&path, &encoded.bytes) {
+            return Ok(Err(Error::storage_io(format!("writing checkpoint {}", path.display()), e)));
+        }
+        let url = match url::Url::from_file_path(&path) {
+            Ok(u) => u.to_string(),
+            Err(()) => return Ok(Err(Error::internal(format!("checkpoint path {}", path.display())))),
+        };
+        ctx.register_parquet(view.name, url, datafusion::prelude::ParquetReadOptions::default())
+            .await?;
+    }
+    Ok(Ok(()))
+}
 
 /// The views of `zafra diff`, over two snapshots' tables.
 pub const DIFF_VIEWS: &[View] = &[
@@ -166,10 +254,12 @@ pub async fn register_view_list(ctx: &SessionContext, views: &[View]) -> Result<
 }
 
 /// The session configuration every zafra run (and the SQL tests) use.
+/// (`parse_float_as_decimal` stays off: it also turns integer literals into
+/// decimals, making `(n + 1) / 2` a decimal division. The views write no float
+/// literal; decimal constants are spelled `CAST('0.5' AS DECIMAL(2, 1))`.)
 pub fn session_config() -> datafusion::prelude::SessionConfig {
     let mut config = datafusion::prelude::SessionConfig::new()
         .with_information_schema(false)
-        .set_bool("datafusion.sql_parser.parse_float_as_decimal", true)
         .set_bool("datafusion.sql_parser.map_string_types_to_utf8view", false)
         .set_bool(
             "datafusion.execution.parquet.schema_force_view_types",
@@ -184,7 +274,12 @@ pub fn session_config() -> datafusion::prelude::SessionConfig {
 /// spilling pool, so sorts, joins and aggregations spill to disk beyond it.
 pub fn session_context(memory_limit: Option<u64>) -> Result<SessionContext> {
     let mut runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new();
+    let mut config = session_config();
     if let Some(bytes) = memory_limit {
+        // Every sort reserves this much up front to merge its spills; the
+        // default (10 MiB) per sort and partition would exhaust small pools.
+        config.options_mut().execution.sort_spill_reservation_bytes =
+            usize::try_from(bytes / 256).unwrap_or(1 << 20).min(10 << 20);
         let bytes =
             usize::try_from(bytes).map_err(|_| Error::internal("memory limit too large"))?;
         runtime = runtime.with_memory_pool(std::sync::Arc::new(
