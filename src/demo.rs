@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::config::{DEFAULT_MAX_REJECT_RATIO, JobConfig, Thresholds};
+use crate::config::{DEFAULT_MAX_REJECT_RATIO, JobConfig, ThresholdPair, Thresholds};
 use crate::error::{Error, Result};
 use crate::generate::{self, GenerateOptions};
 
@@ -25,7 +25,15 @@ pub fn demo_job(output_override: Option<&str>, input_override: Option<&str>) -> 
         base_currency: "USD".to_string(),
         input_root: input,
         output_root: output,
-        thresholds: Thresholds::default(),
+        // The contract's example thresholds, so the seed texts' campaign shapes
+        // get their segment labels.
+        thresholds: Thresholds {
+            default: ThresholdPair {
+                high_potential: Some(rust_decimal::Decimal::from(5000)),
+                high_billing: Some(rust_decimal::Decimal::from(5000)),
+            },
+            season: Default::default(),
+        },
         max_reject_ratio: DEFAULT_MAX_REJECT_RATIO,
         memory_limit: None,
     })
