@@ -34,6 +34,13 @@ pub enum Command {
     Run(RunArgs),
     /// Generate a synthetic CRM dataset in the contract's input layout.
     Generate(GenerateArgs),
+    /// Benchmark helper: decode the sales columns a run reads (the scan floor).
+    #[command(hide = true)]
+    ScanFloor {
+        /// Input root.
+        #[arg(long)]
+        input: String,
+    },
     /// List the committed snapshots under the output root.
     Snapshots(OutputArgs),
     /// Who joined and left each campaign, and whose segment changed, between
@@ -108,6 +115,12 @@ pub struct GenerateArgs {
     /// Output folder.
     #[arg(long)]
     pub out: PathBuf,
+    /// Number of campaigns (default: 20 × scale, at least 20).
+    #[arg(long)]
+    pub campaigns: Option<usize>,
+    /// Make the extra campaigns narrow potential ranges (~0.1% of clients each).
+    #[arg(long)]
+    pub narrow_campaigns: bool,
 }
 
 fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {

@@ -54,6 +54,8 @@ fn ensure_demo_data(dir: &Path) -> Result<()> {
         seed: DEMO_SEED,
         out: dir.to_path_buf(),
         progress: false,
+        campaigns: None,
+        narrow_campaigns: false,
     })?;
     std::fs::write(&marker, stamp)
         .map_err(|e| Error::internal_from(format!("writing {}", marker.display()), e))?;

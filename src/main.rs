@@ -49,6 +49,7 @@ fn main() -> ExitCode {
                 Command::Verify(args) => verify(args).await,
                 Command::Diff(args) => diff(args).await,
                 Command::Explain(args) => explain(args).await,
+                Command::ScanFloor { input } => scan_floor(&input).await,
             }
         })
     }));
@@ -110,6 +111,8 @@ fn generate_data(args: GenerateArgs) -> zafra::Result<()> {
         seed: args.seed,
         out: args.out.clone(),
         progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        campaigns: args.campaigns,
+        narrow_campaigns: args.narrow_campaigns,
     })?;
     for table in &report.tables {
         println!(
@@ -258,5 +261,12 @@ async fn explain(args: ExplainArgs) -> zafra::Result<()> {
     let text =
         zafra::explain::explain(&job, args.as_of.unwrap_or(default_as_of), &args.client).await?;
     print!("{text}");
+    Ok(())
+}
+
+async fn scan_floor(input: &str) -> zafra::Result<()> {
+    let started = std::time::Instant::now();
+    let rows = zafra::inputs::scan_sales(&zafra::storage::Location::parse(input)?).await?;
+    println!("{rows} rows decoded in {:.3}s", started.elapsed().as_secs_f64());
     Ok(())
 }

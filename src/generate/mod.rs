@@ -35,6 +35,11 @@ pub struct GenerateOptions {
     pub out: PathBuf,
     /// Print a progress line on stderr.
     pub progress: bool,
+    /// Number of campaigns (default: 20 × scale, at least 20).
+    pub campaigns: Option<usize>,
+    /// Campaigns beyond the fixed shapes are narrow potential ranges (each
+    /// about 0.1% of clients), for the campaign-scaling benchmark.
+    pub narrow_campaigns: bool,
 }
 
 /// One generated table.
@@ -222,7 +227,9 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport, GenerateError>
     }
     let started = Instant::now();
     let n_clients = ((100_000.0 * opts.scale).round() as usize).max(10);
-    let n_campaigns = ((20.0 * opts.scale).round() as usize).max(20);
+    let n_campaigns = opts
+        .campaigns
+        .unwrap_or_else(|| ((20.0 * opts.scale).round() as usize).max(20));
     let mut tables = Vec::new();
     tables.push(seasons(&opts.out)?);
     let (report, clients) = clients_table(&opts.out, opts.seed, n_clients)?;
@@ -240,7 +247,7 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport, GenerateError>
         .collect();
     tables.push(sales(&opts.out, opts.seed, &clients, opts.progress)?);
     tables.push(fx_rates(&opts.out, opts.seed)?);
-    tables.push(campaigns(&opts.out, opts.seed, n_campaigns)?);
+    tables.push(campaigns(&opts.out, opts.seed, n_campaigns, opts.narrow_campaigns)?);
     Ok(GenerateReport {
         tables,
         elapsed: started.elapsed(),
@@ -765,7 +772,7 @@ fn shapes() -> Vec<Shape> {
     ]
 }
 
-fn campaigns(out: &Path, seed: u64, n: usize) -> Result<TableReport, GenerateError> {
+fn campaigns(out: &Path, seed: u64, n: usize, narrow: bool) -> Result<TableReport, GenerateError> {
     let mut rng = Rng::new(seed, 5);
     let money = || DataType::Decimal128(14, 2);
     let schema = Arc::new(Schema::new(vec![
@@ -795,6 +802,24 @@ fn campaigns(out: &Path, seed: u64, n: usize) -> Result<TableReport, GenerateErr
         None => b.append_null(),
     };
     for i in 0..n {
+        if narrow && i >= base.len() {
+            // A potential-only range about 0.1% of clients wide.
+            let low = rng.range(1_000, 15_000);
+            let width = 8 + low / 1_000;
+            id.append_value(format!("CMP{:04}", i + 1));
+            desc.append_value("Rango angosto");
+            season.append_value("2025/26");
+            start.append_value(days(date(2025, 7, 1)));
+            end.append_value(days(date(2026, 6, 30)));
+            status.append_value("ACTIVE");
+            byp.append_value(true);
+            byb.append_value(false);
+            pmin.append_value(i128::from(low) * 100);
+            pmax.append_value(i128::from(low + width) * 100);
+            bmin.append_null();
+            bmax.append_null();
+            continue;
+        }
         let s = &base[if i < base.len() { i } else { i % 7 }];
         // Beyond the fixed shapes: the first seven again with shifted ranges.
         let jitter = if i < base.len() { 0 } else { rng.range(-500, 4_000) };
@@ -865,6 +890,8 @@ mod tests {
             seed,
             out: dir.to_path_buf(),
             progress: false,
+            campaigns: None,
+            narrow_campaigns: false,
         })
         .unwrap()
     }
@@ -908,7 +935,14 @@ mod tests {
         }
         assert!(kinds.contains("PROFORMA") && kinds.contains("CREDIT_NOTE") && kinds.contains("DEBIT_NOTE"), "{kinds:?}");
         assert!(matches!(
-            generate(&GenerateOptions { scale: 0.0, seed: 1, out: dir.path().into(), progress: false }),
+            generate(&GenerateOptions {
+                scale: 0.0,
+                seed: 1,
+                out: dir.path().into(),
+                progress: false,
+                campaigns: None,
+                narrow_campaigns: false,
+            }),
             Err(GenerateError::InvalidScale(_))
         ));
     }
