@@ -22,7 +22,7 @@ pub async fn explain(job: &JobConfig, as_of: NaiveDate, client: &str) -> Result<
     let input_root = Location::parse(&job.input_root)?;
     let tables = inputs::discover(&input_root).await?;
     let scratch = crate::views::Scratch::new()?;
-    let ctx = session(job, as_of, &input_root, &tables, &scratch).await?;
+    let (ctx, _) = session(job, as_of, &input_root, &tables, &scratch).await?;
     let id = || lit(client.to_string());
     let mut s = String::new();
     let _ = writeln!(s, "client {} as of {as_of}", quoted(client));

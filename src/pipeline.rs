@@ -179,10 +179,11 @@ async fn run_inner(
     // checkpoints) after the table-level checks.
     let t = Instant::now();
     let scratch = views::Scratch::new()?;
-    let ctx = session(job, opts.as_of, input_root, &tables, &scratch)
+    let (ctx, checkpoint_timings) = session(job, opts.as_of, input_root, &tables, &scratch)
         .instrument(info_span!("prepare"))
         .await?;
     timings.insert("prepare".to_string(), t.elapsed().as_millis() as u64);
+    timings.extend(checkpoint_timings);
 
     // Stage 3: compute the output tables.
     let t = Instant::now();
@@ -289,7 +290,7 @@ pub async fn session(
     input_root: &Location,
     tables: &[InputTable],
     scratch: &views::Scratch,
-) -> Result<SessionContext> {
+) -> Result<(SessionContext, Vec<(String, u64)>)> {
     let ctx = views::session_context(job.memory_limit)?;
     inputs::register(&ctx, input_root, tables).await?;
     views::register_params(
@@ -305,14 +306,14 @@ pub async fn session(
     guarded(input_root, tables, check_keys(&ctx))
         .instrument(info_span!("check_keys"))
         .await??;
-    guarded(
+    let timings = guarded(
         input_root,
         tables,
         views::register_views_checkpointed(&ctx, rest, scratch),
     )
     .instrument(info_span!("checkpoints"))
     .await??;
-    Ok(ctx)
+    Ok((ctx, timings))
 }
 
 /// SHA-256, size and rows of every input file, streamed.

@@ -112,8 +112,10 @@ pub async fn register_views_checkpointed(
     ctx: &SessionContext,
     views: &[View],
     scratch: &Scratch,
-) -> std::result::Result<Result<()>, datafusion::error::DataFusionError> {
+) -> std::result::Result<Result<Vec<(String, u64)>>, datafusion::error::DataFusionError> {
+    let mut timings = Vec::new();
     for view in views {
+        let started = std::time::Instant::now();
         let df = match ctx.sql(view.sql).await {
             Ok(df) => df,
             Err(e) => return Ok(Err(Error::internal_from(format!("planning view `{}`", view.name), e))),
@@ -140,8 +142,11 @@ pub async fn register_views_checkpointed(
         };
         ctx.register_parquet(view.name, url, datafusion::prelude::ParquetReadOptions::default())
             .await?;
+        let ms = started.elapsed().as_millis() as u64;
+        tracing::info!(view = view.name, rows = encoded.rows, ms, "checkpoint computed");
+        timings.push((format!("checkpoint:{}", view.name), ms));
     }
-    Ok(Ok(()))
+    Ok(Ok(timings))
 }
 
 /// The views of `zafra diff`, over two snapshots' tables.
