@@ -512,7 +512,8 @@ pub async fn scan_sales(root: &Location) -> Result<u64> {
         let store = Arc::clone(root.store());
         tokio::spawn(async move {
             #[allow(deprecated)]
-            let reader = ParquetObjectReader::new(store, meta.location.clone()).with_file_size(meta.size);
+            let reader =
+                ParquetObjectReader::new(store, meta.location.clone()).with_file_size(meta.size);
             let builder = ParquetRecordBatchStreamBuilder::new(reader).await?;
             let names: Vec<&str> = spec.columns.iter().map(|c| c.name).collect();
             let mask = ProjectionMask::columns(builder.parquet_schema(), names);
@@ -524,7 +525,10 @@ pub async fn scan_sales(root: &Location) -> Result<u64> {
             Ok::<u64, parquet::errors::ParquetError>(rows)
         })
     });
-    let results: Vec<_> = futures::stream::iter(scans).buffer_unordered(2).collect().await;
+    let results: Vec<_> = futures::stream::iter(scans)
+        .buffer_unordered(2)
+        .collect()
+        .await;
     let mut total = 0;
     for r in results {
         total += r

@@ -267,6 +267,9 @@ async fn explain(args: ExplainArgs) -> zafra::Result<()> {
 async fn scan_floor(input: &str) -> zafra::Result<()> {
     let started = std::time::Instant::now();
     let rows = zafra::inputs::scan_sales(&zafra::storage::Location::parse(input)?).await?;
-    println!("{rows} rows decoded in {:.3}s", started.elapsed().as_secs_f64());
+    println!(
+        "{rows} rows decoded in {:.3}s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }

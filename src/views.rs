@@ -93,8 +93,9 @@ impl Scratch {
             .map(|d| d.as_nanos())
             .unwrap_or(0);
         let dir = base.join(format!("zafra-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| Error::storage_io(format!("creating scratch folder {}", dir.display()), e))?;
+        std::fs::create_dir_all(&dir).map_err(|e| {
+            Error::storage_io(format!("creating scratch folder {}", dir.display()), e)
+        })?;
         Ok(Scratch { dir })
     }
 }
@@ -118,11 +119,19 @@ pub async fn register_views_checkpointed(
         let started = std::time::Instant::now();
         let df = match ctx.sql(view.sql).await {
             Ok(df) => df,
-            Err(e) => return Ok(Err(Error::internal_from(format!("planning view `{}`", view.name), e))),
+            Err(e) => {
+                return Ok(Err(Error::internal_from(
+                    format!("planning view `{}`", view.name),
+                    e,
+                )));
+            }
         };
         if !CHECKPOINTS.contains(&view.name) {
             if let Err(e) = ctx.register_table(view.name, df.into_view()) {
-                return Ok(Err(Error::internal_from(format!("registering view `{}`", view.name), e)));
+                return Ok(Err(Error::internal_from(
+                    format!("registering view `{}`", view.name),
+                    e,
+                )));
             }
             continue;
         }
@@ -134,16 +143,33 @@ pub async fn register_views_checkpointed(
         };
         let path = scratch.dir.join(format!("{}.parquet", view.name));
         if let Err(e) = std::fs::write(&path, &encoded.bytes) {
-            return Ok(Err(Error::storage_io(format!("writing checkpoint {}", path.display()), e)));
+            return Ok(Err(Error::storage_io(
+                format!("writing checkpoint {}", path.display()),
+                e,
+            )));
         }
         let url = match url::Url::from_file_path(&path) {
             Ok(u) => u.to_string(),
-            Err(()) => return Ok(Err(Error::internal(format!("checkpoint path {}", path.display())))),
+            Err(()) => {
+                return Ok(Err(Error::internal(format!(
+                    "checkpoint path {}",
+                    path.display()
+                ))));
+            }
         };
-        ctx.register_parquet(view.name, url, datafusion::prelude::ParquetReadOptions::default())
-            .await?;
+        ctx.register_parquet(
+            view.name,
+            url,
+            datafusion::prelude::ParquetReadOptions::default(),
+        )
+        .await?;
         let ms = started.elapsed().as_millis() as u64;
-        tracing::info!(view = view.name, rows = encoded.rows, ms, "checkpoint computed");
+        tracing::info!(
+            view = view.name,
+            rows = encoded.rows,
+            ms,
+            "checkpoint computed"
+        );
         timings.push((format!("checkpoint:{}", view.name), ms));
     }
     Ok(Ok(timings))
@@ -283,8 +309,9 @@ pub fn session_context(memory_limit: Option<u64>) -> Result<SessionContext> {
     if let Some(bytes) = memory_limit {
         // Every sort reserves this much up front to merge its spills; the
         // default (10 MiB) per sort and partition would exhaust small pools.
-        config.options_mut().execution.sort_spill_reservation_bytes =
-            usize::try_from(bytes / 256).unwrap_or(1 << 20).min(10 << 20);
+        config.options_mut().execution.sort_spill_reservation_bytes = usize::try_from(bytes / 256)
+            .unwrap_or(1 << 20)
+            .min(10 << 20);
         let bytes =
             usize::try_from(bytes).map_err(|_| Error::internal("memory limit too large"))?;
         runtime = runtime.with_memory_pool(std::sync::Arc::new(

@@ -1,9 +1,10 @@
 //! Runs every `tests/slt/**/*.slt` file against zafra's SQL views on a fresh
 //! DataFusion session with the job's session configuration.
 //!
-//! One directive is added to plain SQL: the statement `LOAD ZAFRA VIEWS`
-//! creates every view of `sql/` (in the binary's order) over the tables the
-//! file has created so far. `tests/slt/inputs.slt.part` creates the input
+//! Two directives are added to plain SQL: the statement `LOAD ZAFRA VIEWS`
+//! creates every view of a run (in the binary's order) over the tables the
+//! file has created so far, and `LOAD ZAFRA DIFF VIEWS` the views of
+//! `zafra diff`. `tests/slt/inputs.slt.part` creates the input
 //! tables (canonical types) and the parameter tables, empty; files insert
 //! their own rows.
 //!
@@ -42,12 +43,14 @@ impl AsyncDB for ZafraDb {
     type ColumnType = DefaultColumnType;
 
     async fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>, DbError> {
-        if sql
-            .trim()
-            .trim_end_matches(';')
-            .eq_ignore_ascii_case("LOAD ZAFRA VIEWS")
-        {
-            zafra::views::register_views(&self.ctx)
+        let directive = sql.trim().trim_end_matches(';').to_ascii_uppercase();
+        let views = match directive.as_str() {
+            "LOAD ZAFRA VIEWS" => Some(zafra::views::VIEWS),
+            "LOAD ZAFRA DIFF VIEWS" => Some(zafra::views::DIFF_VIEWS),
+            _ => None,
+        };
+        if let Some(views) = views {
+            zafra::views::register_view_list(&self.ctx, views)
                 .await
                 .map_err(|e| DbError(error_chain(&e)))?;
             return Ok(DBOutput::StatementComplete(0));

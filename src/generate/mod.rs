@@ -178,7 +178,11 @@ impl TableWriter {
                 source,
             }
         })?;
-        Ok(TableWriter { path, writer, rows: 0 })
+        Ok(TableWriter {
+            path,
+            writer,
+            rows: 0,
+        })
     }
 
     fn write(&mut self, batch: &RecordBatch) -> Result<(), GenerateError> {
@@ -193,15 +197,21 @@ impl TableWriter {
 
     fn finish(self) -> Result<(PathBuf, u64), GenerateError> {
         let path = self.path;
-        self.writer.close().map_err(|source| GenerateError::Parquet {
-            path: path.display().to_string(),
-            source,
-        })?;
+        self.writer
+            .close()
+            .map_err(|source| GenerateError::Parquet {
+                path: path.display().to_string(),
+                source,
+            })?;
         Ok((path, self.rows))
     }
 }
 
-fn batch(table: &str, schema: &SchemaRef, columns: Vec<ArrayRef>) -> Result<RecordBatch, GenerateError> {
+fn batch(
+    table: &str,
+    schema: &SchemaRef,
+    columns: Vec<ArrayRef>,
+) -> Result<RecordBatch, GenerateError> {
     RecordBatch::try_new(Arc::clone(schema), columns).map_err(|source| GenerateError::Arrow {
         table: table.to_string(),
         source,
@@ -247,15 +257,28 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport, GenerateError>
         .collect();
     tables.push(sales(&opts.out, opts.seed, &clients, opts.progress)?);
     tables.push(fx_rates(&opts.out, opts.seed)?);
-    tables.push(campaigns(&opts.out, opts.seed, n_campaigns, opts.narrow_campaigns)?);
+    tables.push(campaigns(
+        &opts.out,
+        opts.seed,
+        n_campaigns,
+        opts.narrow_campaigns,
+    )?);
     Ok(GenerateReport {
         tables,
         elapsed: started.elapsed(),
     })
 }
 
-fn single(out: &Path, table: &str, schema: SchemaRef, columns: Vec<ArrayRef>) -> Result<TableReport, GenerateError> {
-    let mut w = TableWriter::create(out.join(table).join("part-00000.parquet"), Arc::clone(&schema))?;
+fn single(
+    out: &Path,
+    table: &str,
+    schema: SchemaRef,
+    columns: Vec<ArrayRef>,
+) -> Result<TableReport, GenerateError> {
+    let mut w = TableWriter::create(
+        out.join(table).join("part-00000.parquet"),
+        Arc::clone(&schema),
+    )?;
     w.write(&batch(table, &schema, columns)?)?;
     let (path, rows) = w.finish()?;
     Ok(TableReport {
@@ -272,8 +295,12 @@ fn seasons(out: &Path) -> Result<TableReport, GenerateError> {
         Field::new("start_date", DataType::Date32, false),
         Field::new("end_date", DataType::Date32, false),
     ]));
-    let (mut id, mut name, mut start, mut end) =
-        (StringBuilder::new(), StringBuilder::new(), Date32Builder::new(), Date32Builder::new());
+    let (mut id, mut name, mut start, mut end) = (
+        StringBuilder::new(),
+        StringBuilder::new(),
+        Date32Builder::new(),
+        Date32Builder::new(),
+    );
     for y in SEASON_START_YEARS {
         id.append_value(season_id(y));
         name.append_value(format!("Zafra {}", season_id(y)));
@@ -293,9 +320,20 @@ fn seasons(out: &Path) -> Result<TableReport, GenerateError> {
     )
 }
 
-const BRANCHES: &[&str] = &["Asuncion", "Ciudad del Este", "Encarnacion", "Katuete", "Santa Rita", "Pedro Juan Caballero"];
+const BRANCHES: &[&str] = &[
+    "Asuncion",
+    "Ciudad del Este",
+    "Encarnacion",
+    "Katuete",
+    "Santa Rita",
+    "Pedro Juan Caballero",
+];
 
-fn clients_table(out: &Path, seed: u64, n: usize) -> Result<(TableReport, Vec<Client>), GenerateError> {
+fn clients_table(
+    out: &Path,
+    seed: u64,
+    n: usize,
+) -> Result<(TableReport, Vec<Client>), GenerateError> {
     let mut rng = Rng::new(seed, 1);
     let schema = Arc::new(Schema::new(vec![
         Field::new("client_id", DataType::Utf8, false),
@@ -304,7 +342,11 @@ fn clients_table(out: &Path, seed: u64, n: usize) -> Result<(TableReport, Vec<Cl
         Field::new("tax_id", DataType::Utf8, true),
         Field::new("branch", DataType::Utf8, true),
         Field::new("salesperson", DataType::Utf8, true),
-        Field::new("created_at", DataType::Timestamp(TimeUnit::Second, None), true),
+        Field::new(
+            "created_at",
+            DataType::Timestamp(TimeUnit::Second, None),
+            true,
+        ),
     ]));
     let mut id = StringBuilder::new();
     let mut name = StringBuilder::new();
@@ -326,7 +368,11 @@ fn clients_table(out: &Path, seed: u64, n: usize) -> Result<(TableReport, Vec<Cl
         } else {
             active.append_value(true);
         }
-        tax.append_value(format!("80{:06}-{}", rng.range(0, 999_999), rng.range(0, 9)));
+        tax.append_value(format!(
+            "80{:06}-{}",
+            rng.range(0, 999_999),
+            rng.range(0, 9)
+        ));
         branch.append_value(BRANCHES[rng.range(0, BRANCHES.len() as i64 - 1) as usize]);
         seller.append_value(format!("V{:03}", rng.range(1, 120)));
         created.append_value(1_500_000_000 + rng.range(0, 250_000_000));
@@ -368,7 +414,11 @@ fn pick_activity(rng: &mut Rng) -> &'static str {
 }
 
 /// Cadastre; returns each client's rough potential in cents (for sales sizes).
-fn cadastre(out: &Path, seed: u64, clients: &[Client]) -> Result<(TableReport, Vec<i64>), GenerateError> {
+fn cadastre(
+    out: &Path,
+    seed: u64,
+    clients: &[Client],
+) -> Result<(TableReport, Vec<i64>), GenerateError> {
     let mut rng = Rng::new(seed, 2);
     let schema = Arc::new(Schema::new(vec![
         Field::new("client_id", DataType::Utf8, true),
@@ -411,12 +461,21 @@ fn cadastre(out: &Path, seed: u64, clients: &[Client]) -> Result<(TableReport, V
                 // A season-specific row replaces the generic one for that season.
                 // One or two distinct seasons.
                 let first = rng.range(0, seasons.len() as i64 - 1) as usize;
-                let second = (first + rng.range(1, seasons.len() as i64 - 1) as usize) % seasons.len();
-                let picked = if rng.chance(0.5) { vec![first] } else { vec![first, second] };
+                let second =
+                    (first + rng.range(1, seasons.len() as i64 - 1) as usize) % seasons.len();
+                let picked = if rng.chance(0.5) {
+                    vec![first]
+                } else {
+                    vec![first, second]
+                };
                 for y in picked.into_iter().map(|i| seasons[i]) {
                     cid.append_value(&c.id);
                     pid.append_value(format!("P{p:02}"));
-                    act.append_value(if rng.chance(0.5) { pick_activity(&mut rng) } else { activity });
+                    act.append_value(if rng.chance(0.5) {
+                        pick_activity(&mut rng)
+                    } else {
+                        activity
+                    });
                     ha.append_value(i128::from(hectare_cents * rng.range(70, 130) / 100));
                     sid.append_value(season_id(y));
                     rows += 1;
@@ -426,7 +485,11 @@ fn cadastre(out: &Path, seed: u64, clients: &[Client]) -> Result<(TableReport, V
         potentials.push(potential * 100);
     }
     // Bad rows (each kind once per 2000 rows, at least once from 1000 rows on).
-    let bad = if rows >= 1000 { (rows / 2000).max(1) } else { 0 };
+    let bad = if rows >= 1000 {
+        (rows / 2000).max(1)
+    } else {
+        0
+    };
     for k in 0..bad {
         let c = &clients[(k * 7919) % clients.len()].id;
         // negative hectares
@@ -499,7 +562,11 @@ fn rates(out: &Path, seed: u64) -> Result<TableReport, GenerateError> {
         out,
         "potential_rates",
         schema,
-        vec![Arc::new(sid.finish()), Arc::new(act.finish()), Arc::new(amt.finish())],
+        vec![
+            Arc::new(sid.finish()),
+            Arc::new(act.finish()),
+            Arc::new(amt.finish()),
+        ],
     )
 }
 
@@ -538,7 +605,17 @@ impl SalesColumns {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn push(&mut self, doc: &str, line: i32, client: &str, day: i32, kind: &str, status: &str, cents: Option<i64>, currency: Option<&str>) {
+    fn push(
+        &mut self,
+        doc: &str,
+        line: i32,
+        client: &str,
+        day: i32,
+        kind: &str,
+        status: &str,
+        cents: Option<i64>,
+        currency: Option<&str>,
+    ) {
         self.doc.append_value(doc);
         self.line.append_value(line);
         self.client.append_value(client);
@@ -575,7 +652,12 @@ impl SalesColumns {
     }
 }
 
-fn sales(out: &Path, seed: u64, clients: &[Client], progress: bool) -> Result<TableReport, GenerateError> {
+fn sales(
+    out: &Path,
+    seed: u64,
+    clients: &[Client],
+    progress: bool,
+) -> Result<TableReport, GenerateError> {
     let mut rng = Rng::new(seed, 4);
     let schema: SchemaRef = Arc::new(Schema::new(vec![
         Field::new("document_id", DataType::Utf8, true),
@@ -601,7 +683,11 @@ fn sales(out: &Path, seed: u64, clients: &[Client], progress: bool) -> Result<Ta
     let mut document = 0u64;
     let mut written = 0usize;
     let mut last_percent = u64::MAX;
-    let mut flush = |cols: &mut SalesColumns, writer: &mut Option<TableWriter>, part: &mut usize, force_new: bool| -> Result<(), GenerateError> {
+    let mut flush = |cols: &mut SalesColumns,
+                     writer: &mut Option<TableWriter>,
+                     part: &mut usize,
+                     force_new: bool|
+     -> Result<(), GenerateError> {
         if cols.rows == 0 {
             return Ok(());
         }
@@ -636,7 +722,13 @@ fn sales(out: &Path, seed: u64, clients: &[Client], progress: bool) -> Result<Ta
             let doc = format!("F{document:09}");
             let day = first_day + rng.range(0, span) as i32;
             let k = rng.unit();
-            let kind = if k < 0.94 { "INVOICE" } else if k < 0.99 { "CREDIT_NOTE" } else { "DEBIT_NOTE" };
+            let kind = if k < 0.94 {
+                "INVOICE"
+            } else if k < 0.99 {
+                "CREDIT_NOTE"
+            } else {
+                "DEBIT_NOTE"
+            };
             let status = if rng.chance(0.01) { "VOID" } else { "VALID" };
             let cur = rng.unit();
             let (currency, factor) = if cur < 0.70 {
@@ -651,7 +743,16 @@ fn sales(out: &Path, seed: u64, clients: &[Client], progress: bool) -> Result<Ta
                 // A line is a share of the client's yearly spend (5 seasons of lines).
                 let share = c.yearly_cents as f64 * 5.0 / lines_per_buyer;
                 let cents = ((share * (0.2 + 1.6 * rng.unit())) as i64).max(100) * factor;
-                cols.push(&doc, line as i32, &c.id, day, kind, status, Some(cents), currency);
+                cols.push(
+                    &doc,
+                    line as i32,
+                    &c.id,
+                    day,
+                    kind,
+                    status,
+                    Some(cents),
+                    currency,
+                );
                 made += 1;
                 written += 1;
                 if cols.rows >= BATCH_ROWS {
@@ -669,17 +770,66 @@ fn sales(out: &Path, seed: u64, clients: &[Client], progress: bool) -> Result<Ta
         }
     }
     // Bad rows: once per 2000 lines of each kind (at least once from 1000 lines on).
-    let bad = if written >= 1000 { (written / 2000).max(1) } else { 0 };
+    let bad = if written >= 1000 {
+        (written / 2000).max(1)
+    } else {
+        0
+    };
     let some_client = |k: usize| clients[(k * 104_729) % clients.len()].id.clone();
     let day = days(date(2025, 9, 15));
     for k in 0..bad {
         let c = some_client(k);
-        cols.push(&format!("XNULL{k}"), 1, &c, day, "INVOICE", "VALID", None, Some("USD"));
-        cols.push(&format!("XPRO{k}"), 1, &c, day, "PROFORMA", "VALID", Some(10_000), Some("USD"));
-        cols.push(&format!("XCLI{k}"), 1, &format!("CX{k:06}"), day, "INVOICE", "VALID", Some(10_000), Some("USD"));
-        cols.push(&format!("XBRL{k}"), 1, &c, day, "INVOICE", "VALID", Some(10_000), Some("BRL"));
+        cols.push(
+            &format!("XNULL{k}"),
+            1,
+            &c,
+            day,
+            "INVOICE",
+            "VALID",
+            None,
+            Some("USD"),
+        );
+        cols.push(
+            &format!("XPRO{k}"),
+            1,
+            &c,
+            day,
+            "PROFORMA",
+            "VALID",
+            Some(10_000),
+            Some("USD"),
+        );
+        cols.push(
+            &format!("XCLI{k}"),
+            1,
+            &format!("CX{k:06}"),
+            day,
+            "INVOICE",
+            "VALID",
+            Some(10_000),
+            Some("USD"),
+        );
+        cols.push(
+            &format!("XBRL{k}"),
+            1,
+            &c,
+            day,
+            "INVOICE",
+            "VALID",
+            Some(10_000),
+            Some("BRL"),
+        );
         for _ in 0..2 {
-            cols.push(&format!("XDUP{k}"), 1, &c, day, "INVOICE", "VALID", Some(10_000), Some("USD"));
+            cols.push(
+                &format!("XDUP{k}"),
+                1,
+                &c,
+                day,
+                "INVOICE",
+                "VALID",
+                Some(10_000),
+                Some("USD"),
+            );
         }
     }
     flush(&mut cols, &mut writer, &mut part, true)?;
@@ -699,7 +849,8 @@ fn fx_rates(out: &Path, seed: u64) -> Result<TableReport, GenerateError> {
         Field::new("rate_date", DataType::Date32, false),
         Field::new("rate_to_base", DataType::Decimal128(18, 10), false),
     ]));
-    let (mut cur, mut day, mut rate) = (StringBuilder::new(), Date32Builder::new(), decimal(18, 10));
+    let (mut cur, mut day, mut rate) =
+        (StringBuilder::new(), Date32Builder::new(), decimal(18, 10));
     let mut d = date(2021, 6, 28);
     while d <= date(2026, 6, 30) {
         if d.weekday().number_from_monday() <= 5 {
@@ -714,7 +865,11 @@ fn fx_rates(out: &Path, seed: u64) -> Result<TableReport, GenerateError> {
     w.write(&batch(
         "fx_rates",
         &(schema as SchemaRef),
-        vec![Arc::new(cur.finish()), Arc::new(day.finish()), Arc::new(rate.finish())],
+        vec![
+            Arc::new(cur.finish()),
+            Arc::new(day.finish()),
+            Arc::new(rate.finish()),
+        ],
     )?)?;
     let (path, rows) = w.finish()?;
     Ok(TableReport {
@@ -750,24 +905,67 @@ fn shapes() -> Vec<Shape> {
         ignored_bounds: false,
     };
     vec![
-        shape("RETENCION - Temporada 2025", Some((Some(5_000), Some(8_000))), Some((Some(5_000), Some(8_000)))),
-        shape("INVERSION - Temporada 2025", Some((Some(8_000), Some(10_000))), Some((Some(1_000), Some(2_000)))),
-        shape("REVISION - Temporada 2025", Some((Some(1_000), Some(2_000))), Some((Some(8_000), Some(10_000)))),
-        shape("NO INVERSION - Temporada 2025", Some((Some(0), Some(1_000))), Some((Some(0), Some(1_000)))),
+        shape(
+            "RETENCION - Temporada 2025",
+            Some((Some(5_000), Some(8_000))),
+            Some((Some(5_000), Some(8_000))),
+        ),
+        shape(
+            "INVERSION - Temporada 2025",
+            Some((Some(8_000), Some(10_000))),
+            Some((Some(1_000), Some(2_000))),
+        ),
+        shape(
+            "REVISION - Temporada 2025",
+            Some((Some(1_000), Some(2_000))),
+            Some((Some(8_000), Some(10_000))),
+        ),
+        shape(
+            "NO INVERSION - Temporada 2025",
+            Some((Some(0), Some(1_000))),
+            Some((Some(0), Some(1_000))),
+        ),
         shape("Solo potencial alto", Some((Some(10_000), None)), None),
         shape("Solo facturacion baja", None, Some((None, Some(3_000)))),
         shape("Todos los clientes", None, None),
-        Shape { season: "2099/00", ..shape("Zafra inexistente", Some((Some(1), Some(2))), Some((Some(1), Some(2)))) },
+        Shape {
+            season: "2099/00",
+            ..shape(
+                "Zafra inexistente",
+                Some((Some(1), Some(2))),
+                Some((Some(1), Some(2))),
+            )
+        },
         shape("Rango invertido", Some((Some(9_000), Some(100))), None),
-        Shape { ignored_bounds: true, ..shape("Bandera apagada", Some((Some(9_000), Some(100))), Some((Some(0), Some(5_000)))) },
-        Shape { status: "PAUSED", ..shape("Pausada", None, None) },
-        Shape { status: "CANCELLED", ..shape("Cancelada", None, None) },
-        Shape { end: date(2025, 12, 31), ..shape("Vencida", None, None) },
+        Shape {
+            ignored_bounds: true,
+            ..shape(
+                "Bandera apagada",
+                Some((Some(9_000), Some(100))),
+                Some((Some(0), Some(5_000))),
+            )
+        },
+        Shape {
+            status: "PAUSED",
+            ..shape("Pausada", None, None)
+        },
+        Shape {
+            status: "CANCELLED",
+            ..shape("Cancelada", None, None)
+        },
+        Shape {
+            end: date(2025, 12, 31),
+            ..shape("Vencida", None, None)
+        },
         Shape {
             season: "2024/25",
             start: date(2025, 1, 1),
             end: date(2026, 12, 31),
-            ..shape("RETENCION - Temporada 2024", Some((Some(5_000), Some(8_000))), Some((Some(5_000), Some(8_000))))
+            ..shape(
+                "RETENCION - Temporada 2024",
+                Some((Some(5_000), Some(8_000))),
+                Some((Some(5_000), Some(8_000))),
+            )
         },
     ]
 }
@@ -795,7 +993,12 @@ fn campaigns(out: &Path, seed: u64, n: usize, narrow: bool) -> Result<TableRepor
     let (mut start, mut end) = (Date32Builder::new(), Date32Builder::new());
     let mut status = StringBuilder::new();
     let (mut byp, mut byb) = (BooleanBuilder::new(), BooleanBuilder::new());
-    let (mut pmin, mut pmax, mut bmin, mut bmax) = (decimal(14, 2), decimal(14, 2), decimal(14, 2), decimal(14, 2));
+    let (mut pmin, mut pmax, mut bmin, mut bmax) = (
+        decimal(14, 2),
+        decimal(14, 2),
+        decimal(14, 2),
+        decimal(14, 2),
+    );
     let base = shapes();
     let bound = |b: &mut Decimal128Builder, v: Option<i64>, jitter: i64| match v {
         Some(v) => b.append_value(i128::from((v + jitter).max(0)) * 100),
@@ -822,7 +1025,11 @@ fn campaigns(out: &Path, seed: u64, n: usize, narrow: bool) -> Result<TableRepor
         }
         let s = &base[if i < base.len() { i } else { i % 7 }];
         // Beyond the fixed shapes: the first seven again with shifted ranges.
-        let jitter = if i < base.len() { 0 } else { rng.range(-500, 4_000) };
+        let jitter = if i < base.len() {
+            0
+        } else {
+            rng.range(-500, 4_000)
+        };
         id.append_value(format!("CMP{:04}", i + 1));
         desc.append_value(s.description);
         season.append_value(s.season);
@@ -898,7 +1105,11 @@ mod tests {
 
     #[test]
     fn same_seed_same_bytes_other_seed_other_bytes() {
-        let (a, b, c) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (a, b, c) = (
+            tempfile::tempdir().unwrap(),
+            tempfile::tempdir().unwrap(),
+            tempfile::tempdir().unwrap(),
+        );
         make(a.path(), 7);
         make(b.path(), 7);
         make(c.path(), 8);
@@ -920,20 +1131,36 @@ mod tests {
         // Every file reads back, and the bad rows are there.
         let read = |path: &Path| {
             let file = std::fs::File::open(path).unwrap();
-            let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
-                .unwrap()
-                .build()
-                .unwrap();
+            let reader =
+                parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+                    .unwrap()
+                    .build()
+                    .unwrap();
             reader.map(|b| b.unwrap()).collect::<Vec<_>>()
         };
         let mut kinds = std::collections::BTreeSet::new();
-        for f in &report.tables.iter().find(|r| r.table == "sales").unwrap().files {
+        for f in &report
+            .tables
+            .iter()
+            .find(|r| r.table == "sales")
+            .unwrap()
+            .files
+        {
             for b in read(f) {
-                let col = b.column(4).as_any().downcast_ref::<datafusion::arrow::array::StringArray>().unwrap();
+                let col = b
+                    .column(4)
+                    .as_any()
+                    .downcast_ref::<datafusion::arrow::array::StringArray>()
+                    .unwrap();
                 kinds.extend(col.iter().flatten().map(str::to_string));
             }
         }
-        assert!(kinds.contains("PROFORMA") && kinds.contains("CREDIT_NOTE") && kinds.contains("DEBIT_NOTE"), "{kinds:?}");
+        assert!(
+            kinds.contains("PROFORMA")
+                && kinds.contains("CREDIT_NOTE")
+                && kinds.contains("DEBIT_NOTE"),
+            "{kinds:?}"
+        );
         assert!(matches!(
             generate(&GenerateOptions {
                 scale: 0.0,
