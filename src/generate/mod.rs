@@ -699,15 +699,17 @@ fn sales(
             *part += 1;
         }
         let b = cols.take(&schema)?;
-        if let Some(w) = writer.as_mut() {
-            w.write(&b)?;
-            if force_new || w.rows as usize >= ROWS_PER_FILE {
-                if let Some(w) = writer.take() {
-                    let (path, rows) = w.finish()?;
-                    files.push(path);
-                    total += rows;
-                }
+        let full = match writer.as_mut() {
+            Some(w) => {
+                w.write(&b)?;
+                force_new || w.rows as usize >= ROWS_PER_FILE
             }
+            None => false,
+        };
+        if full && let Some(w) = writer.take() {
+            let (path, rows) = w.finish()?;
+            files.push(path);
+            total += rows;
         }
         Ok(())
     };
