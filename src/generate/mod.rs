@@ -1025,12 +1025,12 @@ fn campaigns(out: &Path, seed: u64, n: usize, narrow: bool) -> Result<TableRepor
             bmax.append_null();
             continue;
         }
-        let s = &base[if i < base.len() { i } else { i % 7 }];
-        // Beyond the fixed shapes: the first seven again with shifted ranges.
-        let jitter = if i < base.len() {
-            0
+        // Beyond the fixed shapes: the four segment shapes again, with
+        // shifted ranges (each a few percent of the clients).
+        let (s, jitter) = if i < base.len() {
+            (&base[i], 0)
         } else {
-            rng.range(-500, 4_000)
+            (&base[i % 4], rng.range(-500, 4_000))
         };
         id.append_value(format!("CMP{:04}", i + 1));
         desc.append_value(s.description);
