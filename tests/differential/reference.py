@@ -438,6 +438,14 @@ def compute(input_root, as_of: datetime.date, base_currency: str, thresholds: di
 
 def compute_all(input_root, as_of: datetime.date, base_currency: str,
                 thresholds: dict) -> tuple[dict[str, pa.Table], Report]:
+    """The four published tables and the run's `Report`.
+
+    Raises `InputError` where zafra exits 3 for the whole table (missing table
+    or column, unusable type, bad key in clients/seasons/campaigns, inverted
+    season) and `ConfigError` where it exits 2 (a threshold with more than 2
+    decimals). The reject-ratio limit is left to the caller
+    (`Report.reject_ratio_exceeded`).
+    """
     root = Path(str(input_root).removeprefix("file://"))
     con = duckdb.connect()
     inputs = {t: read_table(root, t) for t in INPUTS}
@@ -457,7 +465,7 @@ def compute_all(input_root, as_of: datetime.date, base_currency: str,
         SELECT client_id FROM in_clients WHERE active IS NULL OR active
     """)
 
-    # --- 6. campaigns active on D (a null date or flag never matches) ------
+    # --- 6. campaigns active on D (a null date never matches; a null flag is false)
     con.execute(f"""
         CREATE TABLE active_campaigns AS
         SELECT * REPLACE (coalesce(by_potential, false) AS by_potential,

@@ -45,6 +45,8 @@ import reference  # noqa: E402
 
 TABLES = ["client_segments", "memberships", "campaign_summary", "rejects"]
 BASE_CURRENCY = "USD"
+RUN_TIMEOUT_SECONDS = 600   # one `zafra run` on these small datasets takes about a second
+SLOW_RUN_SECONDS = 60
 
 # --------------------------------------------------------------------------
 # Configurations: the TOML [segments] part and the same thresholds for the reference
@@ -479,19 +481,30 @@ def run_case(zafra: str, work: Path, dataset: str, input_root: Path, config: str
     except reference.InputError as e:
         want, report, over, expected_exit = None, None, [str(e)], 3
 
+    command = [zafra, "run", "--config", str(cfg), "--as-of", date, "--output", str(output_root)]
     started = time.monotonic()
-    proc = subprocess.run([zafra, "run", "--config", str(cfg), "--as-of", date, "--output", str(output_root)],
-                          capture_output=True, text=True, timeout=1800)
+    try:
+        proc = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired as e:
+        stderr = (e.stderr or b"").decode(errors="replace") if isinstance(e.stderr, bytes) else (e.stderr or "")
+        return False, (f"DIFFER {label}: zafra did not finish in {RUN_TIMEOUT_SECONDS} s\n"
+                       f"  command: {' '.join(command)}\n  stderr so far:\n"
+                       + "\n".join("    " + line for line in stderr.strip().splitlines()[-40:]))
     seconds = time.monotonic() - started
+    if seconds > SLOW_RUN_SECONDS:  # not a failure, but worth seeing
+        print(f"note: {label}: zafra took {seconds:.0f} s; the end of its log:\n"
+              + "\n".join("    " + line for line in proc.stderr.strip().splitlines()[-10:]), flush=True)
     if proc.returncode != expected_exit:
         return False, (f"DIFFER {label}: zafra exited {proc.returncode}, expected {expected_exit}"
                        + (f" (reference: {over})" if over else "")
-                       + f"\n  command: {' '.join(proc.args)}\n  stderr:\n"
+                       + f"\n  command: {' '.join(command)}\n  stderr:\n"
                        + "\n".join("    " + line for line in proc.stderr.strip().splitlines()[-40:]))
+    manifest = output_root / "_manifests" / f"snapshot_date={date}.json"
     if expected_exit != 0:
+        if manifest.exists():
+            return False, f"DIFFER {label}: zafra exited {proc.returncode} but published {manifest}"
         return True, f"agree  {label}  zafra refused the input as expected (exit 3: {over})"
 
-    manifest = output_root / "_manifests" / f"snapshot_date={date}.json"
     problems = []
     if not manifest.is_file():
         problems.append(f"no manifest {manifest}")
