@@ -7,9 +7,8 @@ Generates the data once with `zafra generate` (cached under bench-data/),
 then, for each of --runs rounds, runs in turn:
   - zafra:  `zafra run` (contract semantics, rejects, publishing, manifest)
             into a fresh output folder;
-  - duckdb: the independent DuckDB implementation of the contract
-            (tests/differential/reference.py), writing the same four tables
-            as Parquet;
+  - duckdb: the same job written in DuckDB SQL (bench/duckdb_job.py),
+            writing the same four tables as Parquet;
   - floor:  `zafra scan-floor`, decoding the sales columns a run reads;
 and optionally zafra with `[limits] memory` (--memory 1GiB) and with a
 narrow-campaigns variant (--campaigns 2000). Reports medians of wall time and
@@ -113,11 +112,11 @@ def run_zafra(zafra, data, work, memory=None):
 DUCKDB_RUNNER = r"""
 import sys, datetime, decimal
 sys.path.insert(0, sys.argv[1])
-import reference
+import duckdb_job
 import pyarrow.parquet as pq
 from pathlib import Path
 out = Path(sys.argv[3])
-tables = reference.compute(sys.argv[2], datetime.date.fromisoformat(sys.argv[4]), "USD",
+tables = duckdb_job.compute(sys.argv[2], datetime.date.fromisoformat(sys.argv[4]), "USD",
     {"default": {"high_potential": decimal.Decimal("5000"), "high_billing": decimal.Decimal("5000")}, "season": {}})
 for name in ("client_segments", "memberships", "campaign_summary", "rejects"):
     d = out / name / f"snapshot_date={sys.argv[4]}"
@@ -128,7 +127,7 @@ for name in ("client_segments", "memberships", "campaign_summary", "rejects"):
 
 def run_duckdb(data, work):
     out = Path(tempfile.mkdtemp(dir=work))
-    seconds, rss, _ = timed([sys.executable, "-c", DUCKDB_RUNNER, str(ROOT / "tests" / "differential"), str(data), str(out), AS_OF])
+    seconds, rss, _ = timed([sys.executable, "-c", DUCKDB_RUNNER, str(ROOT / "bench"), str(data), str(out), AS_OF])
     shutil.rmtree(out)
     return seconds, rss
 

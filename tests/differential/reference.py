@@ -371,7 +371,7 @@ def _check_keys(con: duckdb.DuckDBPyConnection) -> None:
     bad = con.execute("SELECT season_id FROM in_seasons WHERE start_date > end_date "
                       "OR start_date IS NULL OR end_date IS NULL").fetchall()
     if bad:
-        raise InputError(f"seasons: start_date > end_date: {[r[0] for r in bad]}")
+        raise InputError(f"seasons: start_date > end_date or a null date: {[r[0] for r in bad]}")
 
 
 # --------------------------------------------------------------------------

@@ -340,6 +340,7 @@ def write_edge_dataset(root: Path) -> None:
         ("K19", "2025/26", "2025-07-01", "2026-06-30", "ACTIVE", True, "-0.13", "0", True, "-20", "0"),
         ("K20", "2025/26", "2025-07-01", "2026-06-30", "CANCELLED", True, "1", "2", True, "1", "2"),
         ("K21", "2024/25", "2024-07-01", "2025-06-30", "ACTIVE", True, "0.015", "2.005", True, None, "1.5"),
+        ("K22", "2025/26", "2025-07-01", "2026-06-30", "ACTIVE", True, "9000", "7000", True, "1", "0"),
     ]
     _write(root, "campaigns", {
         "campaign_id": [r[0] for r in campaigns],

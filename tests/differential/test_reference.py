@@ -267,9 +267,9 @@ def test_active_campaigns():
         return [r["campaign_id"] for r in run(EDGE, date)[0]["campaign_summary"].to_pylist()]
     # K08 PAUSED, K15 null start, K16 'active', K20 CANCELLED never; K09 from 2025-10-16; K07 on 2025-10-15
     assert ids("2025-10-15") == ["K01", "K02", "K03", "K04", "K05", "K06", "K07", "K10", "K11", "K12",
-                                 "K13", "K14", "K18", "K19"]
+                                 "K13", "K14", "K18", "K19", "K22"]
     assert ids("2026-03-31") == ["K01", "K02", "K03", "K04", "K05", "K06", "K09", "K10", "K11", "K12",
-                                 "K13", "K14", "K17", "K18", "K19"]
+                                 "K13", "K14", "K17", "K18", "K19", "K22"]
     assert ids("2025-06-30") == ["K21"]
 
 
@@ -296,6 +296,11 @@ def test_status_notes_and_labels():
     # K19: midpoints -0.065 and -10 -> NO_INVERSION; K07: (0+0)/2 < 2, (10000+10000)/2 >= 2 -> REVISION
     assert summary("2026-03-31", "K19")["label"] == "NO_INVERSION"
     assert summary("2025-10-15", "K07")["label"] == "REVISION"
+    # K22: both ranges inverted: two notes, no member, but still a label from the midpoints
+    # (9000+7000)/2 = 8000 >= 50 and (1+0)/2 = 0.5 < 50 -> INVERSION
+    s = summary("2026-03-31", "K22")
+    assert (s["status_note"], s["label"], s["members"]) == \
+        ("potential_min > potential_max; billing_min > billing_max", "INVERSION", 0)
 
 
 def test_members_and_totals():
