@@ -3,11 +3,16 @@
 //! Seasons July–June 2021/22 … 2026/27; activities with rates per season (a
 //! `*` rate in some seasons, FORESTAL without its own rate); clients with
 //! skewed hectares, some inactive, some without cadastre or sales;
-//! season-specific parcels; USD and PYG sales with daily (weekday) fx rates,
-//! ~5% credit notes, ~1% void; campaigns shaped like the product texts'
-//! examples plus one-dimension, all-clients and broken ones; and a few bad
-//! rows (well under 0.5% of each table). Deterministic per seed: the same
-//! seed gives byte-identical files.
+//! season-specific parcels; USD and PYG sales with business-day fx rates,
+//! ~5% credit notes, ~1% void, more purchases in planting months; spend
+//! mostly below the potential, some above, a few clients far above it (an
+//! outdated cadastre) and clients without cadastre who buy anyway (the
+//! REVISION segment); campaigns shaped like the product texts' examples plus
+//! one-dimension, all-clients and broken ones; and a few bad rows (about
+//! 0.1% of each table). Deterministic per seed: the same seed gives
+//! byte-identical files. The values use integer and IEEE-exact float
+//! arithmetic only (no libm functions), so they do not depend on the
+//! platform's math library either.
 //!
 //! Layout: `DIR/<table>/part-NNNNN.parquet` (sales split every 1M rows), and
 //! `DIR/fx_rates.parquet` as a single file (the contract's other layout).
@@ -17,10 +22,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use datafusion::arrow::array::{
     ArrayRef, BooleanBuilder, Date32Builder, Decimal128Builder, Int32Builder, RecordBatch,
-    StringBuilder, TimestampSecondBuilder,
+    StringBuilder, TimestampMicrosecondBuilder,
 };
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use parquet::arrow::ArrowWriter;
@@ -86,8 +91,11 @@ pub const DEMO_AS_OF: (i32, u32, u32) = (2026, 3, 31);
 const LINES_PER_CLIENT: f64 = 50.0;
 /// Sales rows per file.
 const ROWS_PER_FILE: usize = 1_000_000;
+/// One bad row of each kind per this many good rows (cadastre: 5 bad rows,
+/// sales: 6, so about 0.1% of each table).
+const BAD_ROW_EVERY: usize = 5_000;
 /// Rows per written batch.
-const BATCH_ROWS: usize = 65_536;
+const BATCH_ROWS: usize = 62_500; // divides ROWS_PER_FILE: files of exactly 1M rows
 
 const ACTIVITIES: &[(&str, u32, i64, i64)] = &[
     // name, weight, rate range in cents per ha
@@ -247,11 +255,20 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateReport, GenerateError>
     let (report, potentials) = cadastre(&opts.out, opts.seed, &clients)?;
     tables.push(report);
     tables.push(rates(&opts.out, opts.seed)?);
+    // Clients without a cadastre still buy like a typical farm (1k–20k USD of
+    // potential): their potential is 0, so they land in REVISION or NO_INVERSION.
+    let mut rng = Rng::new(opts.seed, 6);
     let clients: Vec<Client> = clients
         .into_iter()
         .zip(potentials)
         .map(|(mut c, potential_cents)| {
-            c.yearly_cents = c.yearly_cents.max(1) * potential_cents.max(10_000) / 100;
+            let u = rng.unit();
+            let base = if potential_cents > 0 {
+                potential_cents
+            } else {
+                100_000 + (u * u * 1_900_000.0) as i64
+            };
+            c.yearly_cents = c.yearly_cents.max(1) * base.max(10_000) / 100;
             c
         })
         .collect();
@@ -329,6 +346,72 @@ const BRANCHES: &[&str] = &[
     "Pedro Juan Caballero",
 ];
 
+const FIRST_NAMES: &[&str] = &[
+    "Juan", "María", "Carlos", "Ana", "José", "Rosa", "Luis", "Carmen", "Pedro", "Lucía", "Jorge",
+    "Elena", "Hugo", "Sofía", "Raúl", "Mirta", "Heinrich", "Anna", "Jakob", "Helena",
+];
+
+const SURNAMES: &[&str] = &[
+    "Benítez",
+    "González",
+    "Fernández",
+    "Ramírez",
+    "Giménez",
+    "Martínez",
+    "Vera",
+    "Duarte",
+    "Ortiz",
+    "Báez",
+    "Rojas",
+    "Acosta",
+    "Villalba",
+    "Cáceres",
+    "Sosa",
+    "Klassen",
+    "Friesen",
+    "Wiens",
+    "Schmidt",
+    "Yamamoto",
+];
+
+const PLACES: &[&str] = &[
+    "San Miguel",
+    "Santa Rosa",
+    "La Paloma",
+    "El Ceibo",
+    "Yguazú",
+    "Naranjal",
+    "Campo 9",
+    "Tres Marías",
+    "Ñu Guazú",
+    "Loma Plata",
+];
+
+const COMPANY_FORMS: &[&str] = &[
+    "Agroganadera {} S.A.",
+    "Estancia {}",
+    "Agrícola {} S.R.L.",
+    "Granos {} S.A.",
+];
+
+fn pick<'a>(rng: &mut Rng, items: &[&'a str]) -> &'a str {
+    // `items` is one of the non-empty constant lists above.
+    items[rng.range(0, items.len() as i64 - 1) as usize]
+}
+
+/// A person (about 60%) or a company, with Spanish and Mennonite names.
+fn client_name(rng: &mut Rng) -> String {
+    if rng.chance(0.6) {
+        let first = pick(rng, FIRST_NAMES);
+        let last = pick(rng, SURNAMES);
+        let second = pick(rng, SURNAMES);
+        format!("{first} {last} {second}")
+    } else {
+        let form = pick(rng, COMPANY_FORMS);
+        form.replace("{}", pick(rng, PLACES))
+    }
+}
+
 fn clients_table(
     out: &Path,
     seed: u64,
@@ -344,7 +427,7 @@ fn clients_table(
         Field::new("salesperson", DataType::Utf8, true),
         Field::new(
             "created_at",
-            DataType::Timestamp(TimeUnit::Second, None),
+            DataType::Timestamp(TimeUnit::Microsecond, None),
             true,
         ),
     ]));
@@ -354,12 +437,12 @@ fn clients_table(
     let mut tax = StringBuilder::new();
     let mut branch = StringBuilder::new();
     let mut seller = StringBuilder::new();
-    let mut created = TimestampSecondBuilder::new();
+    let mut created = TimestampMicrosecondBuilder::new();
     let mut clients = Vec::with_capacity(n);
     for i in 0..n {
         let client_id = format!("C{:07}", i + 1);
         id.append_value(&client_id);
-        name.append_value(format!("Cliente {}", i + 1));
+        name.append_value(client_name(&mut rng));
         let r = rng.unit();
         if r < 0.03 {
             active.append_value(false);
@@ -373,11 +456,19 @@ fn clients_table(
             rng.range(0, 999_999),
             rng.range(0, 9)
         ));
-        branch.append_value(BRANCHES[rng.range(0, BRANCHES.len() as i64 - 1) as usize]);
+        branch.append_value(pick(&mut rng, BRANCHES));
         seller.append_value(format!("V{:03}", rng.range(1, 120)));
-        created.append_value(1_500_000_000 + rng.range(0, 250_000_000));
-        // Spend factor in percent of the potential: most buy below it, some above.
-        let factor = (rng.unit().powf(1.5) * 160.0) as i64;
+        // 2017-07-14 … 2025-05-01, in microseconds.
+        created.append_value((1_500_000_000 + rng.range(0, 246_000_000)) * 1_000_000);
+        // Spend factor in percent of the potential: most buy below it, some
+        // above; a few clients' cadastre is out of date (they buy 2–6 times
+        // their estimate: the REVISION segment).
+        let factor = if rng.chance(0.04) {
+            rng.range(200, 600)
+        } else {
+            let u = rng.unit();
+            (u * u.sqrt() * 160.0) as i64
+        };
         clients.push(Client {
             id: client_id,
             yearly_cents: factor,
@@ -446,7 +537,8 @@ fn cadastre(
             let activity = pick_activity(&mut rng);
             // Skewed hectares: most 5–120 ha, a few in the thousands.
             // Hectares in hundredths (DECIMAL(12,2)).
-            let mut hectare_cents = 500 + (rng.unit().powi(2) * 12_000.0) as i64;
+            let u = rng.unit();
+            let mut hectare_cents = 500 + (u * u * 12_000.0) as i64;
             if rng.chance(0.01) {
                 hectare_cents *= rng.range(10, 40);
             }
@@ -484,9 +576,9 @@ fn cadastre(
         }
         potentials.push(potential * 100);
     }
-    // Bad rows (each kind once per 2000 rows, at least once from 1000 rows on).
+    // Bad rows (each kind once per 5000 rows, at least once from 1000 rows on).
     let bad = if rows >= 1000 {
-        (rows / 2000).max(1)
+        (rows / BAD_ROW_EVERY).max(1)
     } else {
         0
     };
@@ -570,11 +662,62 @@ fn rates(out: &Path, seed: u64) -> Result<TableReport, GenerateError> {
     )
 }
 
-/// The PYG rate on a day, as DECIMAL(18,10) units (≈ 1/7000 with a slow drift).
-fn pyg_rate(day: i32, seed: u64) -> i128 {
-    let base = 6_800.0 + 600.0 * (((day as f64) / 240.0).sin() * 0.5 + 0.5);
-    let wobble = (Rng::new(seed, 10_000 + day as u64).unit() - 0.5) * 40.0;
-    (1e10 / (base + wobble)).round() as i128
+/// Business-day PYG rates from `first` to `last` (day numbers): a
+/// mean-reverting random walk of guaraníes per dollar around 7000, as
+/// DECIMAL(18,10) units of `rate_to_base` (≈ 1/7000). Only IEEE-exact float
+/// operations (no libm), so the values are the same on every platform.
+fn pyg_rates(first: i32, last: i32, seed: u64) -> Vec<(i32, i128)> {
+    let mut rng = Rng::new(seed, 7);
+    let mut pyg_per_usd = 6_900.0_f64;
+    let mut out = Vec::new();
+    for day in first..=last {
+        // 1970-01-01 (day 0) was a Thursday: Monday = 0 … Sunday = 6.
+        if (day + 3).rem_euclid(7) >= 5 {
+            continue;
+        }
+        pyg_per_usd += (rng.unit() - 0.5) * 30.0 + (7_000.0 - pyg_per_usd) * 0.005;
+        pyg_per_usd = pyg_per_usd.clamp(6_400.0, 7_700.0);
+        out.push((day, (1e10 / pyg_per_usd).round() as i128));
+    }
+    out
+}
+
+/// Share of a season's purchases by month, July … June, in percent: inputs
+/// for the soy planting peak in August–October, the second crop in February.
+const MONTH_WEIGHTS: [i64; 12] = [8, 12, 14, 12, 8, 6, 7, 9, 8, 6, 5, 5];
+
+/// The sales months, 2021-07 … 2026-06: (first day, number of days).
+fn sales_calendar() -> Vec<(i32, i64)> {
+    let mut months = Vec::with_capacity(60);
+    for year in 2021..=2025 {
+        for k in 0..12 {
+            let (y, m) = (year + (6 + k) / 12, (6 + k) % 12 + 1);
+            let next = if m == 12 {
+                date(y + 1, 1, 1)
+            } else {
+                date(y, m as u32 + 1, 1)
+            };
+            let first = date(y, m as u32, 1);
+            months.push((days(first), (next - first).num_days()));
+        }
+    }
+    months
+}
+
+/// A document date: a uniform season, a month by `MONTH_WEIGHTS`, a uniform day.
+fn sales_day(rng: &mut Rng, calendar: &[(i32, i64)]) -> i32 {
+    let season = rng.range(0, (calendar.len() / 12) as i64 - 1) as usize;
+    let mut x = rng.range(0, MONTH_WEIGHTS.iter().sum::<i64>() - 1);
+    let mut month = 0;
+    while month < 11 && x >= MONTH_WEIGHTS[month] {
+        x -= MONTH_WEIGHTS[month];
+        month += 1;
+    }
+    match calendar.get(season * 12 + month) {
+        Some(&(first, len)) => first + rng.range(0, len - 1) as i32,
+        // Unreachable: `calendar` has 12 months per season.
+        None => days(date(2021, 7, 1)),
+    }
 }
 
 struct SalesColumns {
@@ -669,9 +812,7 @@ fn sales(
         Field::new("amount", DataType::Decimal128(18, 2), true),
         Field::new("currency", DataType::Utf8, true),
     ]));
-    let first_day = days(date(2021, 7, 1));
-    let last_day = days(date(2026, 6, 30));
-    let span = i64::from(last_day - first_day);
+    let calendar = sales_calendar();
     let buyers = clients.iter().filter(|c| c.buys).count().max(1);
     let lines_per_buyer = LINES_PER_CLIENT * clients.len() as f64 / buyers as f64;
     let target = (LINES_PER_CLIENT * clients.len() as f64) as usize;
@@ -722,7 +863,7 @@ fn sales(
         while made < lines {
             document += 1;
             let doc = format!("F{document:09}");
-            let day = first_day + rng.range(0, span) as i32;
+            let day = sales_day(&mut rng, &calendar);
             let k = rng.unit();
             let kind = if k < 0.94 {
                 "INVOICE"
@@ -771,9 +912,9 @@ fn sales(
             }
         }
     }
-    // Bad rows: once per 2000 lines of each kind (at least once from 1000 lines on).
+    // Bad rows: once per 5000 lines of each kind (at least once from 1000 lines on).
     let bad = if written >= 1000 {
-        (written / 2000).max(1)
+        (written / BAD_ROW_EVERY).max(1)
     } else {
         0
     };
@@ -853,14 +994,11 @@ fn fx_rates(out: &Path, seed: u64) -> Result<TableReport, GenerateError> {
     ]));
     let (mut cur, mut day, mut rate) =
         (StringBuilder::new(), Date32Builder::new(), decimal(18, 10));
-    let mut d = date(2021, 6, 28);
-    while d <= date(2026, 6, 30) {
-        if d.weekday().number_from_monday() <= 5 {
-            cur.append_value("PYG");
-            day.append_value(days(d));
-            rate.append_value(pyg_rate(days(d), seed));
-        }
-        d = d.succ_opt().unwrap_or(d);
+    // From the Monday before the first sales date (2021-07-01, a Thursday).
+    for (d, r) in pyg_rates(days(date(2021, 6, 28)), days(date(2026, 6, 30)), seed) {
+        cur.append_value("PYG");
+        day.append_value(d);
+        rate.append_value(r);
     }
     let path = out.join("fx_rates.parquet");
     let mut w = TableWriter::create(path, Arc::clone(&schema))?;
@@ -917,10 +1055,13 @@ fn shapes() -> Vec<Shape> {
             Some((Some(8_000), Some(10_000))),
             Some((Some(1_000), Some(2_000))),
         ),
+        // The seed text's REVISION example (potential 1000–2000, billing
+        // 8000–10000) is nearly empty on this data (billing follows the
+        // cadastre); this range is a few percent of the clients.
         shape(
             "REVISION - Temporada 2025",
-            Some((Some(1_000), Some(2_000))),
-            Some((Some(8_000), Some(10_000))),
+            Some((Some(0), Some(2_000))),
+            Some((Some(5_000), Some(10_000))),
         ),
         shape(
             "NO INVERSION - Temporada 2025",
@@ -1071,8 +1212,16 @@ fn campaigns(out: &Path, seed: u64, n: usize, narrow: bool) -> Result<TableRepor
 
 #[cfg(test)]
 mod tests {
+    // Tests may unwrap: a failure is a test failure.
     use super::*;
+    use datafusion::arrow::array::{
+        Array, AsArray, BooleanArray, Date32Array, Decimal128Array, Int32Array, RecordBatchReader,
+        StringArray,
+    };
+    use datafusion::arrow::compute::concat_batches;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     use sha2::{Digest, Sha256};
+    use std::collections::{BTreeMap, BTreeSet, HashSet};
 
     fn digest_tree(dir: &Path) -> Vec<(String, String)> {
         let mut out = Vec::new();
@@ -1093,16 +1242,15 @@ mod tests {
         out
     }
 
-    fn make(dir: &Path, seed: u64) -> GenerateReport {
-        generate(&GenerateOptions {
-            scale: 0.02,
+    fn options(dir: &Path, scale: f64, seed: u64) -> GenerateOptions {
+        GenerateOptions {
+            scale,
             seed,
             out: dir.to_path_buf(),
             progress: false,
             campaigns: None,
             narrow_campaigns: false,
-        })
-        .unwrap()
+        }
     }
 
     #[test]
@@ -1112,67 +1260,394 @@ mod tests {
             tempfile::tempdir().unwrap(),
             tempfile::tempdir().unwrap(),
         );
-        make(a.path(), 7);
-        make(b.path(), 7);
-        make(c.path(), 8);
-        assert_eq!(digest_tree(a.path()), digest_tree(b.path()));
-        assert_ne!(digest_tree(a.path()), digest_tree(c.path()));
+        generate(&options(a.path(), 0.005, 7)).unwrap();
+        generate(&options(b.path(), 0.005, 7)).unwrap();
+        generate(&options(c.path(), 0.005, 8)).unwrap();
+        let (da, db, dc) = (
+            digest_tree(a.path()),
+            digest_tree(b.path()),
+            digest_tree(c.path()),
+        );
+        assert_eq!(da.len(), 7, "{da:?}");
+        assert_eq!(da, db);
+        // Every random table differs under another seed (seasons is fixed).
+        let differing: BTreeSet<&str> = da
+            .iter()
+            .zip(&dc)
+            .filter(|(x, y)| x.0 == y.0 && x.1 != y.1)
+            .map(|(x, _)| x.0.as_str())
+            .collect();
+        for t in [
+            "clients",
+            "cadastre",
+            "potential_rates",
+            "sales",
+            "fx_rates",
+        ] {
+            assert!(
+                differing.iter().any(|f| f.starts_with(t)),
+                "{t}: {differing:?}"
+            );
+        }
     }
 
     #[test]
-    fn shape_and_bad_rows() {
+    fn invalid_scale_is_an_error_naming_it() {
         let dir = tempfile::tempdir().unwrap();
-        let report = make(dir.path(), 1);
-        let rows = |t: &str| report.tables.iter().find(|r| r.table == t).unwrap().rows;
-        assert_eq!(rows("clients"), 2_000);
-        assert_eq!(rows("seasons"), 6);
-        let sales = rows("sales");
-        assert!((80_000..=120_000).contains(&sales), "{sales} sales lines");
-        assert!(rows("campaigns") >= 20);
-        assert!(dir.path().join("fx_rates.parquet").exists());
-        // Every file reads back, and the bad rows are there.
-        let read = |path: &Path| {
-            let file = std::fs::File::open(path).unwrap();
-            let reader =
-                parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
-                    .unwrap()
-                    .build()
-                    .unwrap();
-            reader.map(|b| b.unwrap()).collect::<Vec<_>>()
-        };
-        let mut kinds = std::collections::BTreeSet::new();
-        for f in &report
-            .tables
+        for scale in [0.0, -1.0, f64::NAN, f64::INFINITY, 1000.5] {
+            let err = generate(&options(dir.path(), scale, 1)).err().unwrap();
+            assert!(matches!(err, GenerateError::InvalidScale(_)));
+            assert!(err.to_string().contains(&scale.to_string()), "{err}");
+        }
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn unwritable_output_is_an_error_naming_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("not-a-folder");
+        std::fs::write(&file, b"x").unwrap();
+        let err = generate(&options(&file, 0.001, 1)).err().unwrap();
+        assert!(matches!(err, GenerateError::Io { .. }), "{err:?}");
+        assert!(err.to_string().contains("not-a-folder"), "{err}");
+    }
+
+    /// The table's files read back (all with the same schema) as one batch.
+    fn read(report: &GenerateReport, table: &str) -> RecordBatch {
+        let t = report.tables.iter().find(|r| r.table == table).unwrap();
+        let mut batches = Vec::new();
+        let mut schema = None;
+        for f in &t.files {
+            let file = std::fs::File::open(f).unwrap();
+            let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+                .unwrap()
+                .build()
+                .unwrap();
+            schema = Some(reader.schema());
+            batches.extend(reader.map(|b| b.unwrap()));
+        }
+        let batch = concat_batches(&schema.unwrap(), &batches).unwrap();
+        assert_eq!(batch.num_rows() as u64, t.rows, "{table}");
+        batch
+    }
+
+    fn columns(batch: &RecordBatch) -> Vec<(String, DataType)> {
+        batch
+            .schema()
+            .fields()
             .iter()
-            .find(|r| r.table == "sales")
+            .map(|f| (f.name().clone(), f.data_type().clone()))
+            .collect()
+    }
+
+    fn strings<'a>(batch: &'a RecordBatch, column: &str) -> &'a StringArray {
+        batch.column_by_name(column).unwrap().as_string::<i32>()
+    }
+
+    fn decimals<'a>(batch: &'a RecordBatch, column: &str) -> &'a Decimal128Array {
+        batch
+            .column_by_name(column)
             .unwrap()
-            .files
-        {
-            for b in read(f) {
-                let col = b
-                    .column(4)
-                    .as_any()
-                    .downcast_ref::<datafusion::arrow::array::StringArray>()
-                    .unwrap();
-                kinds.extend(col.iter().flatten().map(str::to_string));
+            .as_any()
+            .downcast_ref::<Decimal128Array>()
+            .unwrap()
+    }
+
+    fn dates<'a>(batch: &'a RecordBatch, column: &str) -> &'a Date32Array {
+        batch
+            .column_by_name(column)
+            .unwrap()
+            .as_any()
+            .downcast_ref::<Date32Array>()
+            .unwrap()
+    }
+
+    #[test]
+    fn shape_schemas_and_bad_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let report = generate(&options(dir.path(), 0.02, 1)).unwrap();
+        let names: Vec<&str> = report.tables.iter().map(|t| t.table.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "seasons",
+                "clients",
+                "cadastre",
+                "potential_rates",
+                "sales",
+                "fx_rates",
+                "campaigns"
+            ]
+        );
+        assert_eq!(
+            report
+                .tables
+                .iter()
+                .find(|t| t.table == "fx_rates")
+                .unwrap()
+                .files,
+            [dir.path().join("fx_rates.parquet")]
+        );
+        let (utf8, date32, boolean) = (DataType::Utf8, DataType::Date32, DataType::Boolean);
+        let col = |n: &str, t: &DataType| (n.to_string(), t.clone());
+
+        let seasons = read(&report, "seasons");
+        assert_eq!(
+            columns(&seasons),
+            [
+                col("season_id", &utf8),
+                col("name", &utf8),
+                col("start_date", &date32),
+                col("end_date", &date32)
+            ]
+        );
+        let ids: Vec<&str> = strings(&seasons, "season_id").iter().flatten().collect();
+        assert_eq!(
+            ids,
+            [
+                "2021/22", "2022/23", "2023/24", "2024/25", "2025/26", "2026/27"
+            ]
+        );
+
+        let clients = read(&report, "clients");
+        assert_eq!(
+            columns(&clients),
+            [
+                col("client_id", &utf8),
+                col("name", &utf8),
+                col("active", &boolean),
+                col("tax_id", &utf8),
+                col("branch", &utf8),
+                col("salesperson", &utf8),
+                col(
+                    "created_at",
+                    &DataType::Timestamp(TimeUnit::Microsecond, None)
+                ),
+            ]
+        );
+        assert_eq!(clients.num_rows(), 2_000);
+        let client_ids: HashSet<&str> = strings(&clients, "client_id").iter().flatten().collect();
+        assert_eq!(client_ids.len(), 2_000);
+        assert!(client_ids.contains("C0000001") && client_ids.contains("C0002000"));
+        let active = clients
+            .column_by_name("active")
+            .unwrap()
+            .as_any()
+            .downcast_ref::<BooleanArray>()
+            .unwrap();
+        let inactive = active.iter().filter(|a| *a == Some(false)).count();
+        assert!((20..=110).contains(&inactive), "{inactive} inactive");
+        assert!(active.null_count() > 10, "{} null", active.null_count());
+
+        let cadastre = read(&report, "cadastre");
+        assert_eq!(
+            columns(&cadastre),
+            [
+                col("client_id", &utf8),
+                col("parcel_id", &utf8),
+                col("activity", &utf8),
+                col("productive_ha", &DataType::Decimal128(12, 2)),
+                col("season_id", &utf8),
+            ]
+        );
+        let n = cadastre.num_rows();
+        let cid = strings(&cadastre, "client_id");
+        let pid = strings(&cadastre, "parcel_id");
+        let act = strings(&cadastre, "activity");
+        let ha = decimals(&cadastre, "productive_ha");
+        let sid = strings(&cadastre, "season_id");
+        let mut keys = BTreeMap::new();
+        for i in 0..n {
+            let key = (
+                cid.value(i),
+                pid.value(i),
+                sid.is_valid(i).then(|| sid.value(i)),
+            );
+            *keys.entry(key).or_insert(0) += 1;
+        }
+        let bad = [
+            (0..n).filter(|&i| ha.value(i) < 0).count(),
+            act.null_count(),
+            (0..n)
+                .filter(|&i| !client_ids.contains(cid.value(i)))
+                .count(),
+            keys.values().filter(|&&k| k > 1).count(),
+        ];
+        assert!(bad.iter().all(|&b| b >= 1), "cadastre bad rows {bad:?}");
+        assert!(bad.iter().sum::<usize>() * 200 < n, "{bad:?} of {n}");
+        let specific = n - sid.null_count();
+        assert!(
+            specific * 100 > n * 4 && specific * 100 < n * 20,
+            "{specific}"
+        );
+        let clients_with_cadastre: HashSet<&str> = cid.iter().flatten().collect();
+        let without = 2_000 - clients_with_cadastre.len() + 1; // + the unknown client
+        assert!((100..=300).contains(&without), "{without} without cadastre");
+
+        let rates = read(&report, "potential_rates");
+        assert_eq!(
+            columns(&rates),
+            [
+                col("season_id", &utf8),
+                col("activity", &utf8),
+                col("amount_per_ha", &DataType::Decimal128(10, 2)),
+            ]
+        );
+        let rate_keys: HashSet<(&str, &str)> = strings(&rates, "season_id")
+            .iter()
+            .flatten()
+            .zip(strings(&rates, "activity").iter().flatten())
+            .collect();
+        assert!(!rate_keys.iter().any(|k| k.1 == "FORESTAL"));
+        assert!(rate_keys.contains(&("2025/26", "*")));
+        assert!(!rate_keys.contains(&("2024/25", "*")));
+        assert!(rate_keys.contains(&("2024/25", "SOJA")));
+
+        let sales = read(&report, "sales");
+        assert_eq!(
+            columns(&sales),
+            [
+                col("document_id", &utf8),
+                col("line_no", &DataType::Int32),
+                col("client_id", &utf8),
+                col("document_date", &date32),
+                col("document_type", &utf8),
+                col("status", &utf8),
+                col("amount", &DataType::Decimal128(18, 2)),
+                col("currency", &utf8),
+            ]
+        );
+        let n = sales.num_rows();
+        assert!((80_000..=120_000).contains(&n), "{n} sales lines");
+        let doc = strings(&sales, "document_id");
+        let line = sales
+            .column_by_name("line_no")
+            .unwrap()
+            .as_any()
+            .downcast_ref::<Int32Array>()
+            .unwrap();
+        let client = strings(&sales, "client_id");
+        let day = dates(&sales, "document_date");
+        let kind = strings(&sales, "document_type");
+        let amount = decimals(&sales, "amount");
+        let currency = strings(&sales, "currency");
+        let mut keys = HashSet::new();
+        let duplicates = (0..n)
+            .filter(|&i| !keys.insert((doc.value(i), line.value(i))))
+            .count();
+        let count = |f: &dyn Fn(usize) -> bool| (0..n).filter(|&i| f(i)).count();
+        let bad = [
+            amount.null_count(),
+            count(&|i| kind.value(i) == "PROFORMA"),
+            count(&|i| !client_ids.contains(client.value(i))),
+            count(&|i| currency.is_valid(i) && currency.value(i) == "BRL"),
+            duplicates,
+        ];
+        assert!(bad.iter().all(|&b| b >= 1), "sales bad rows {bad:?}");
+        assert!(bad.iter().sum::<usize>() * 200 < n, "{bad:?} of {n}");
+        let kinds = [
+            count(&|i| kind.value(i) == "INVOICE"),
+            count(&|i| kind.value(i) == "CREDIT_NOTE"),
+            count(&|i| kind.value(i) == "DEBIT_NOTE"),
+        ];
+        assert!(kinds[0] * 100 > n * 92 && kinds[1] * 100 > n * 3 && kinds[2] > n / 300);
+        let pyg = count(&|i| currency.is_valid(i) && currency.value(i) == "PYG");
+        assert!(pyg * 100 > n * 20 && pyg * 100 < n * 30, "{pyg} PYG");
+        assert!(currency.null_count() * 100 > n * 3, "null currency");
+        assert!((1..=5).contains(&line.values().iter().copied().max().unwrap()));
+        let (first, last) = (days(date(2021, 7, 1)), days(date(2026, 6, 30)));
+        assert!(day.values().iter().all(|d| (first..=last).contains(d)));
+        let as_of = days(date(DEMO_AS_OF.0, DEMO_AS_OF.1, DEMO_AS_OF.2));
+        assert!(day.values().iter().any(|&d| d > as_of));
+        let buyers: HashSet<&str> = client.iter().flatten().collect();
+        assert!(
+            (1_550..=1_850).contains(&buyers.len()),
+            "{} buyers",
+            buyers.len()
+        );
+
+        let fx = read(&report, "fx_rates");
+        assert_eq!(
+            columns(&fx),
+            [
+                col("currency", &utf8),
+                col("rate_date", &date32),
+                col("rate_to_base", &DataType::Decimal128(18, 10)),
+            ]
+        );
+        let fx_days = dates(&fx, "rate_date").values();
+        assert!(fx_days[0] <= first && fx_days[fx_days.len() - 1] >= last - 3);
+        assert!(fx_days.windows(2).all(|w| w[0] < w[1]));
+        assert!(
+            fx_days.iter().all(|d| (d + 3).rem_euclid(7) < 5),
+            "weekdays only"
+        );
+        assert!(
+            fx_days.windows(2).all(|w| w[1] - w[0] <= 3),
+            "every weekday"
+        );
+        // ≈ 1/7000 with DECIMAL(18,10): 1/6400 … 1/7700.
+        let rate = decimals(&fx, "rate_to_base");
+        assert!(
+            rate.values()
+                .iter()
+                .all(|&r| (1_298_000..=1_563_000).contains(&r))
+        );
+
+        let campaigns = read(&report, "campaigns");
+        let money = DataType::Decimal128(14, 2);
+        assert_eq!(
+            columns(&campaigns),
+            [
+                col("campaign_id", &utf8),
+                col("description", &utf8),
+                col("season_id", &utf8),
+                col("start_date", &date32),
+                col("end_date", &date32),
+                col("status", &utf8),
+                col("by_potential", &boolean),
+                col("potential_min", &money),
+                col("potential_max", &money),
+                col("by_billing", &boolean),
+                col("billing_min", &money),
+                col("billing_max", &money),
+            ]
+        );
+        assert_eq!(campaigns.num_rows(), 20);
+        let seasons: Vec<&str> = strings(&campaigns, "season_id").iter().flatten().collect();
+        let status: Vec<&str> = strings(&campaigns, "status").iter().flatten().collect();
+        assert!(seasons.contains(&"2099/00") && seasons.contains(&"2024/25"));
+        assert!(status.contains(&"PAUSED") && status.contains(&"CANCELLED"));
+        let (pmin, pmax) = (
+            decimals(&campaigns, "potential_min"),
+            decimals(&campaigns, "potential_max"),
+        );
+        assert!(
+            (0..20).any(|i| pmin.is_valid(i) && pmax.is_valid(i) && pmin.value(i) > pmax.value(i))
+        );
+        assert!(pmax.null_count() > 0);
+    }
+
+    #[test]
+    fn sales_dates_follow_the_planting_months() {
+        let calendar = sales_calendar();
+        assert_eq!(calendar.len(), 60);
+        assert_eq!(calendar[0], (days(date(2021, 7, 1)), 31));
+        assert_eq!(calendar[59], (days(date(2026, 6, 1)), 30));
+        let mut rng = Rng::new(3, 4);
+        let mut september = 0;
+        for _ in 0..10_000 {
+            let d = sales_day(&mut rng, &calendar);
+            if calendar
+                .iter()
+                .skip(2)
+                .step_by(12)
+                .any(|&(f, l)| (f..f + l as i32).contains(&d))
+            {
+                september += 1;
             }
         }
-        assert!(
-            kinds.contains("PROFORMA")
-                && kinds.contains("CREDIT_NOTE")
-                && kinds.contains("DEBIT_NOTE"),
-            "{kinds:?}"
-        );
-        assert!(matches!(
-            generate(&GenerateOptions {
-                scale: 0.0,
-                seed: 1,
-                out: dir.path().into(),
-                progress: false,
-                campaigns: None,
-                narrow_campaigns: false,
-            }),
-            Err(GenerateError::InvalidScale(_))
-        ));
+        // 14% of purchases in September.
+        assert!((1_250..=1_550).contains(&september), "{september}");
     }
 }
