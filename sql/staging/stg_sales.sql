@@ -1,7 +1,7 @@
 -- stg_sales: one row per row of the `sales` input table, with its row key and
 -- its first intra-table problem: null key, null value, unknown document_type,
--- unknown status, duplicate key. A null currency is the base currency and not
--- a problem. Uses no parameters.
+-- unknown status, duplicate key (from int_sales_duplicate_keys). A null
+-- currency is the base currency and not a problem. Uses no parameters.
 WITH source AS (
     SELECT
         document_id, line_no, client_id, document_date, document_type,
@@ -9,15 +9,10 @@ WITH source AS (
     FROM sales
 ),
 
--- Keys that occur more than once (a hash aggregation, then a join with the
--- few duplicated keys: no sort of the whole table). Rows with a null key
--- part are rejected for that first, so only non-null keys matter.
+-- Keys that occur more than once: a short list, joined (no sort of the
+-- whole table).
 duplicated AS (
-    SELECT document_id, line_no
-    FROM source
-    WHERE document_id IS NOT NULL AND line_no IS NOT NULL
-    GROUP BY document_id, line_no
-    HAVING COUNT(*) > 1
+    SELECT document_id, line_no FROM int_sales_duplicate_keys
 ),
 
 counted AS (
