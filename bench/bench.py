@@ -150,11 +150,13 @@ def main():
     ap.add_argument("--memory", default=None, help="also run zafra with [limits] memory = this")
     ap.add_argument("--campaigns", type=int, default=None, help="also time narrow campaigns: 200 vs this many")
     ap.add_argument("--skip-duckdb", action="store_true")
+    ap.add_argument("--campaign-runs", type=int, default=None, help="runs per campaign variant (default --runs)")
     args = ap.parse_args()
     zafra = args.zafra
     data = generate(zafra, args.scale, args.seed)
     work = Path(tempfile.mkdtemp(prefix="zafra-bench-"))
     results = {"zafra": [], "duckdb": [], "floor": [], "zafra_mem": []}
+    campaign_runs = args.campaign_runs or args.runs
     stages = []
     reference_files = None
     for i in range(args.runs):
@@ -167,15 +169,19 @@ def main():
             results["duckdb"].append(run_duckdb(data, work))
         results["floor"].append(run_floor(zafra, data))
         if args.memory:
-            s, rss, files, _ = run_zafra(zafra, data, work, memory=args.memory)
-            assert files == reference_files, "the memory-limited run published different files"
-            results["zafra_mem"].append((s, rss))
-        print(f"round {i + 1}: " + ", ".join(f"{k} {v[-1][0]:.2f}s" for k, v in results.items() if v), file=sys.stderr)
+            try:
+                s, rss, files, _ = run_zafra(zafra, data, work, memory=args.memory)
+                assert files == reference_files, "the memory-limited run published different files"
+                results["zafra_mem"].append((s, rss))
+            except SystemExit as e:
+                print(f"memory-limited run failed: {e}", file=sys.stderr)
+                results["zafra_mem_failed"] = str(e)
+        print(f"round {i + 1}: " + ", ".join(f"{k} {v[-1][0]:.2f}s" for k, v in results.items() if isinstance(v, list) and v), file=sys.stderr)
     campaign_rows = []
     if args.campaigns:
         for n in (200, args.campaigns):
             d = generate(zafra, args.scale, args.seed, campaigns=n, narrow=True)
-            times = [run_zafra(zafra, d, work) for _ in range(args.runs)]
+            times = [run_zafra(zafra, d, work) for _ in range(campaign_runs)]
             # Campaign evaluation: the checkpoints after client_segments.
             stage = ("checkpoint:active_campaigns", "checkpoint:int_client_buckets", "checkpoint:memberships")
             evaluation = median([sum(t[3].get(k, 0) for k in stage) for t in times]) / 1000
@@ -188,7 +194,8 @@ def main():
     print(f"\n### scale {args.scale}, seed {args.seed}, {args.runs} runs (medians)\n")
     print(f"Command: `python3 bench/bench.py --scale {args.scale} --runs {args.runs}"
           + (f" --memory {args.memory}" if args.memory else "")
-          + (f" --campaigns {args.campaigns}" if args.campaigns else "") + "`\n")
+          + (f" --campaigns {args.campaigns}" if args.campaigns else "")
+          + (f" --campaign-runs {args.campaign_runs}" if args.campaign_runs else "") + "`\n")
     print("| run | wall s | peak RSS MiB |\n|---|---:|---:|")
     print(row("zafra run", results["zafra"]))
     if results["duckdb"]:
@@ -200,6 +207,8 @@ def main():
     if results["duckdb"]:
         print(f"\nzafra / DuckDB = {z / median([x[0] for x in results['duckdb']]):.2f}")
     print(f"zafra / scan floor = {z / median([x[0] for x in results['floor']]):.2f}")
+    if results.get("zafra_mem_failed"):
+        print(f"memory-limited run ({args.memory}): FAILED: {results['zafra_mem_failed']}")
     if results["zafra_mem"]:
         print(f"memory-limited / unlimited = {median([x[0] for x in results['zafra_mem']]) / z:.2f} (identical files: yes)")
     keys = sorted({k for st in stages for k in st})
