@@ -239,3 +239,31 @@ fn an_unreachable_store_is_a_storage_error_exit_5() {
         .code(5)
         .stderr(predicate::str::contains("storage error"));
 }
+
+/// The fault sweep of tests/faults.rs, against the S3 server: every request
+/// of a run fails in turn, before or after it is applied.
+#[test]
+fn faults_on_s3_never_commit_a_partial_snapshot() {
+    use common::faults::{When, sweep};
+    let moto = start_moto();
+    // This test binary's other tests pass credentials to child processes
+    // only, so setting them for this process is not racy in effect.
+    unsafe {
+        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
+        std::env::set_var("AWS_SECRET_ACCESS_KEY", SECRET);
+        std::env::set_var("AWS_REGION", "us-east-1");
+        std::env::set_var("AWS_ENDPOINT_URL", &moto.endpoint);
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let input = dataset(&tmp.path().join("in"), &[]);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    for when in [When::Before, When::After] {
+        rt.block_on(sweep(&input, when, false, |i| {
+            format!("s3://zafra/faults-{when:?}-{i}")
+        }));
+    }
+}
