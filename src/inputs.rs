@@ -12,7 +12,7 @@ use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
 use datafusion::prelude::SessionContext;
-use futures::{FutureExt, TryStreamExt};
+use futures::FutureExt;
 use object_store::path::Path;
 use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt};
 // ParquetObjectReader is deprecated in parquet 59 in favour of a hand-written
@@ -304,22 +304,7 @@ async fn discover_table(root: &Location, spec: &TableSpec) -> Result<Option<Inpu
 /// Parts starting with `.` or `_` (hidden files, `_SUCCESS`, temp folders) are skipped.
 async fn find_files(root: &Location, spec: &TableSpec) -> Result<Vec<ObjectMeta>> {
     let dir = root.path(spec.name);
-    let listed: Vec<ObjectMeta> =
-        root.store()
-            .list(Some(&dir))
-            .try_collect()
-            .await
-            .or_else(|e| match e {
-                object_store::Error::NotFound { .. } => Ok(Vec::new()),
-                e => Err(Error::storage(
-                    format!(
-                        "listing input table `{}` under {}",
-                        spec.name,
-                        root.describe(&dir)
-                    ),
-                    e,
-                )),
-            })?;
+    let listed: Vec<ObjectMeta> = root.list_all(&dir).await?;
     let mut files: Vec<ObjectMeta> = listed
         .into_iter()
         .filter(|m| {

@@ -250,17 +250,8 @@ pub fn intent_dir(snapshot_date: &str) -> String {
 /// Paths listed by the intent records of a date: files some run meant to
 /// write, which are leftovers if no manifest lists them.
 pub async fn pending_paths(out: &Location, snapshot_date: &str) -> Result<Vec<String>> {
-    use futures::TryStreamExt;
     let dir = out.path(&intent_dir(snapshot_date));
-    let records: Vec<_> =
-        out.store()
-            .list(Some(&dir))
-            .try_collect()
-            .await
-            .or_else(|e| match e {
-                object_store::Error::NotFound { .. } => Ok(Vec::new()),
-                e => Err(Error::storage(format!("listing {}", out.describe(&dir)), e)),
-            })?;
+    let records: Vec<_> = out.list_all(&dir).await?;
     let mut paths = Vec::new();
     for record in records {
         let bytes = match out.store().get(&record.location).await {
@@ -289,16 +280,7 @@ async fn clean_up(out: &Location, committed: &Manifest) {
 }
 
 async fn remove_all(out: &Location, dir: &Path) -> Result<()> {
-    use futures::TryStreamExt;
-    let listed: Vec<_> = out
-        .store()
-        .list(Some(dir))
-        .try_collect()
-        .await
-        .or_else(|e| match e {
-            object_store::Error::NotFound { .. } => Ok(Vec::new()),
-            e => Err(Error::storage(format!("listing {}", out.describe(dir)), e)),
-        })?;
+    let listed: Vec<_> = out.list_all(dir).await?;
     for meta in listed {
         match out.store().delete(&meta.location).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
@@ -316,20 +298,11 @@ async fn remove_all(out: &Location, dir: &Path) -> Result<()> {
 /// Deletes files in the date's partition folders that `committed` does not
 /// list: a replaced snapshot's files (archived first) or a failed run's.
 async fn remove_unlisted(out: &Location, committed: &Manifest) -> Result<()> {
-    use futures::TryStreamExt;
     let tables: std::collections::BTreeSet<&str> =
         committed.outputs.iter().map(|o| o.table.as_str()).collect();
     for table in tables {
         let dir = out.path(&partition_dir(table, &committed.snapshot_date));
-        let listed: Vec<_> =
-            out.store()
-                .list(Some(&dir))
-                .try_collect()
-                .await
-                .or_else(|e| match e {
-                    object_store::Error::NotFound { .. } => Ok(Vec::new()),
-                    e => Err(Error::storage(format!("listing {}", out.describe(&dir)), e)),
-                })?;
+        let listed: Vec<_> = out.list_all(&dir).await?;
         for meta in listed {
             let rel = out.relative(&meta.location);
             if committed.outputs.iter().any(|o| o.path == rel) {

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeSet;
 
-use futures::TryStreamExt;
 use object_store::ObjectStoreExt;
 use serde::Serialize;
 
@@ -51,15 +50,7 @@ pub async fn list(out: &Location) -> Result<Vec<SnapshotInfo>> {
 /// Dates with a manifest in `_manifests/`, sorted.
 pub async fn committed_dates(out: &Location) -> Result<Vec<String>> {
     let dir = out.path("_manifests");
-    let listed: Vec<_> = out
-        .store()
-        .list(Some(&dir))
-        .try_collect()
-        .await
-        .or_else(|e| match e {
-            object_store::Error::NotFound { .. } => Ok(Vec::new()),
-            e => Err(Error::storage(format!("listing {}", out.describe(&dir)), e)),
-        })?;
+    let listed: Vec<_> = out.list_all(&dir).await?;
     let mut dates: Vec<String> = listed
         .iter()
         .filter_map(|m| m.location.filename())
@@ -75,15 +66,7 @@ pub async fn committed_dates(out: &Location) -> Result<Vec<String>> {
 
 async fn replaced_runs(out: &Location, date: &str) -> Result<Vec<String>> {
     let dir = out.path(&format!("_history/snapshot_date={date}"));
-    let listed: Vec<_> = out
-        .store()
-        .list(Some(&dir))
-        .try_collect()
-        .await
-        .or_else(|e| match e {
-            object_store::Error::NotFound { .. } => Ok(Vec::new()),
-            e => Err(Error::storage(format!("listing {}", out.describe(&dir)), e)),
-        })?;
+    let listed: Vec<_> = out.list_all(&dir).await?;
     let runs: BTreeSet<String> = listed
         .iter()
         .filter_map(|m| {
@@ -213,15 +196,7 @@ pub async fn verify(out: &Location, date: &str) -> Result<Verification> {
     let tables: BTreeSet<&str> = manifest.outputs.iter().map(|o| o.table.as_str()).collect();
     for table in tables {
         let dir = out.path(&partition_dir(table, date));
-        let listed: Vec<_> =
-            out.store()
-                .list(Some(&dir))
-                .try_collect()
-                .await
-                .or_else(|e| match e {
-                    object_store::Error::NotFound { .. } => Ok(Vec::new()),
-                    e => Err(Error::storage(format!("listing {}", out.describe(&dir)), e)),
-                })?;
+        let listed: Vec<_> = out.list_all(&dir).await?;
         for meta in listed {
             let rel = out.relative(&meta.location);
             let hidden = meta.location.filename().is_some_and(|n| n.starts_with('.'));

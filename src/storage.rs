@@ -271,6 +271,23 @@ impl Location {
         }
     }
 
+    /// Every object under `dir`, recursively; a folder that does not exist is
+    /// empty (object stores have no folders).
+    pub async fn list_all(
+        &self,
+        dir: &Path,
+    ) -> crate::error::Result<Vec<object_store::ObjectMeta>> {
+        use futures::TryStreamExt;
+        match self.store.list(Some(dir)).try_collect().await {
+            Ok(listed) => Ok(listed),
+            Err(object_store::Error::NotFound { .. }) => Ok(Vec::new()),
+            Err(e) => Err(crate::error::Error::storage(
+                format!("listing {}", self.describe(dir)),
+                e,
+            )),
+        }
+    }
+
     /// A user-facing name of a path: the root as written plus the relative path.
     pub fn describe(&self, path: &Path) -> String {
         let rel = self.relative(path);
