@@ -97,7 +97,7 @@ def config(path, data, out, memory=None):
     return path
 
 
-def run_zafra(zafra, data, work, memory=None):
+def run_zafra(zafra, data, work, memory=None, keep=False):
     out = Path(tempfile.mkdtemp(dir=work))
     cfg = config(out.parent / f"{out.name}.toml", data, out, memory)
     env = dict(os.environ, ZAFRA_LOG="warn")
@@ -105,6 +105,8 @@ def run_zafra(zafra, data, work, memory=None):
     manifest = json.loads((out / "_manifests" / f"snapshot_date={AS_OF}.json").read_text())
     files = {o["path"]: o["sha256"] for o in manifest["outputs"]}
     stages = manifest["timings_ms"]
+    if keep:
+        return seconds, rss, files, stages, out
     shutil.rmtree(out)
     return seconds, rss, files, stages
 
@@ -125,11 +127,25 @@ for name in ("client_segments", "memberships", "campaign_summary", "rejects"):
 """
 
 
-def run_duckdb(data, work):
+def run_duckdb(data, work, keep=False):
     out = Path(tempfile.mkdtemp(dir=work))
     seconds, rss, _ = timed([sys.executable, "-c", DUCKDB_RUNNER, str(ROOT / "bench"), str(data), str(out), AS_OF])
+    if keep:
+        return (seconds, rss), out
     shutil.rmtree(out)
     return seconds, rss
+
+
+def same_tables(zafra_out, duckdb_out):
+    """Both jobs published the same four tables: schema, values and order."""
+    import pyarrow.parquet as pq
+    for name in ("client_segments", "memberships", "campaign_summary", "rejects"):
+        part = f"snapshot_date={AS_OF}"
+        z = pq.read_table(sorted((zafra_out / name / part).glob("*.parquet"))[0])
+        d = pq.read_table(duckdb_out / name / part / "part-00000.parquet")
+        if not z.equals(d):
+            raise SystemExit(f"zafra and DuckDB disagree on {name}: {z.num_rows} vs {d.num_rows} rows")
+    return True
 
 
 def run_floor(zafra, data):
@@ -160,13 +176,20 @@ def main():
     stages = []
     reference_files = None
     for i in range(args.runs):
-        s, rss, files, st = run_zafra(zafra, data, work)
+        s, rss, files, st, zafra_out = run_zafra(zafra, data, work, keep=True)
         results["zafra"].append((s, rss))
         stages.append(st)
         reference_files = reference_files or files
         assert files == reference_files, "zafra output differs between runs"
         if not args.skip_duckdb:
-            results["duckdb"].append(run_duckdb(data, work))
+            timing, duckdb_out = run_duckdb(data, work, keep=True)
+            results["duckdb"].append(timing)
+            if i == 0:
+                # Checked outside the timings: the peer computes the same thing.
+                same_tables(zafra_out, duckdb_out)
+                print("zafra and DuckDB published equal tables", file=sys.stderr)
+            shutil.rmtree(duckdb_out)
+        shutil.rmtree(zafra_out)
         results["floor"].append(run_floor(zafra, data))
         if args.memory:
             try:

@@ -41,6 +41,17 @@ pub enum Command {
         #[arg(long)]
         input: String,
     },
+    /// Benchmark helper: run the SQL statements of a file (`;`-separated)
+    /// over the input tables, printing each one's time and plan with metrics.
+    #[command(hide = true)]
+    ProfileSql {
+        /// Input root.
+        #[arg(long)]
+        input: String,
+        /// File of SQL statements.
+        #[arg(long)]
+        sql: std::path::PathBuf,
+    },
     /// List the committed snapshots under the output root.
     Snapshots(OutputArgs),
     /// Who joined and left each campaign, and whose segment changed, between

@@ -50,6 +50,7 @@ fn main() -> ExitCode {
                 Command::Diff(args) => diff(args).await,
                 Command::Explain(args) => explain(args).await,
                 Command::ScanFloor { input } => scan_floor(&input).await,
+                Command::ProfileSql { input, sql } => profile_sql(&input, &sql).await,
             }
         })
     }));
@@ -271,5 +272,38 @@ async fn scan_floor(input: &str) -> zafra::Result<()> {
         "{rows} rows decoded in {:.3}s",
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+async fn profile_sql(input: &str, sql: &std::path::Path) -> zafra::Result<()> {
+    let text = std::fs::read_to_string(sql)
+        .map_err(|e| zafra::Error::storage_io(format!("reading {}", sql.display()), e))?;
+    let root = zafra::storage::Location::parse(input)?;
+    let tables = zafra::inputs::discover(&root).await?;
+    let ctx = zafra::views::session_context(None)?;
+    zafra::inputs::register(&ctx, &root, &tables).await?;
+    for statement in text.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+        let started = std::time::Instant::now();
+        let plan = async {
+            let df = ctx.sql(statement).await?;
+            let task = std::sync::Arc::new(df.task_ctx());
+            let plan = df.create_physical_plan().await?;
+            let batches =
+                datafusion::physical_plan::collect(std::sync::Arc::clone(&plan), task).await?;
+            let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+            Ok::<_, datafusion::error::DataFusionError>((plan, rows))
+        }
+        .await
+        .map_err(|e| zafra::Error::internal_from("running a profiled statement", e))?;
+        println!(
+            "-- {:.3}s, {} rows: {statement}\n{}",
+            started.elapsed().as_secs_f64(),
+            plan.1,
+            datafusion::physical_plan::display::DisplayableExecutionPlan::with_metrics(
+                plan.0.as_ref()
+            )
+            .indent(true)
+        );
+    }
     Ok(())
 }

@@ -498,13 +498,8 @@ async fn compute(
             .iter()
             .map(|c| col(*c).sort(true, false))
             .collect();
-        let batches = ctx
-            .table(spec.name)
-            .await?
-            .select(columns)?
-            .sort(sort)?
-            .collect()
-            .await?;
+        let df = ctx.table(spec.name).await?.select(columns)?.sort(sort)?;
+        let batches = views::collect_logged(spec.name, df).await?;
         let batches = match conform(spec, batches) {
             Ok(b) => b,
             Err(e) => return Ok(Err(e)),

@@ -38,10 +38,12 @@ pub const VIEWS: &[View] = &[
     view!("intermediate", "int_sales_duplicate_keys"),
     view!("staging", "stg_sales"),
     view!("intermediate", "int_clients_in_scope"),
+    view!("intermediate", "int_known_clients"),
     view!("intermediate", "int_campaigns_on_date"),
     view!("intermediate", "int_seasons_in_scope"),
     view!("intermediate", "int_cadastre"),
     view!("intermediate", "int_fx_intervals"),
+    view!("intermediate", "int_fx_by_day"),
     view!("intermediate", "int_sales"),
     view!("intermediate", "int_parcel_potential"),
     view!("intermediate", "int_billing_lines"),
@@ -71,7 +73,10 @@ pub const PRE_CHECK_VIEWS: usize = 4;
 /// without checkpoints).
 pub const CHECKPOINTS: &[&str] = &[
     "int_sales_duplicate_keys",
+    "int_fx_by_day",
+    "potential",
     "int_client_figures",
+    "int_thresholds",
     "client_segments",
     "active_campaigns",
     "int_client_buckets",
@@ -137,19 +142,11 @@ pub async fn register_views_checkpointed(
             }
             continue;
         }
-        let schema = std::sync::Arc::new(df.schema().as_arrow().clone());
-        let batches = df.collect().await?;
-        let encoded = match crate::publish::encode(view.name, schema, &batches) {
-            Ok(e) => e,
+        let path = scratch.dir.join(format!("{}.parquet", view.name));
+        let rows = match write_checkpoint(view.name, df, &path).await? {
+            Ok(rows) => rows,
             Err(e) => return Ok(Err(e)),
         };
-        let path = scratch.dir.join(format!("{}.parquet", view.name));
-        if let Err(e) = std::fs::write(&path, &encoded.bytes) {
-            return Ok(Err(Error::storage_io(
-                format!("writing checkpoint {}", path.display()),
-                e,
-            )));
-        }
         let url = match url::Url::from_file_path(&path) {
             Ok(u) => u.to_string(),
             Err(()) => {
@@ -166,15 +163,83 @@ pub async fn register_views_checkpointed(
         )
         .await?;
         let ms = started.elapsed().as_millis() as u64;
-        tracing::info!(
-            view = view.name,
-            rows = encoded.rows,
-            ms,
-            "checkpoint computed"
-        );
+        tracing::info!(view = view.name, rows, ms, "checkpoint computed");
         timings.push((format!("checkpoint:{}", view.name), ms));
     }
     Ok(Ok(timings))
+}
+
+/// Streams a checkpoint's rows into a Parquet file (LZ4: the file lives for
+/// one run), batch by batch; returns the rows written. Logs the plan like
+/// [`collect_logged`].
+async fn write_checkpoint(
+    name: &str,
+    df: DataFrame,
+    path: &std::path::Path,
+) -> std::result::Result<Result<u64>, datafusion::error::DataFusionError> {
+    use futures::StreamExt;
+    use parquet::arrow::ArrowWriter;
+    use parquet::file::properties::WriterProperties;
+    let io =
+        |e: std::io::Error| Error::storage_io(format!("writing checkpoint {}", path.display()), e);
+    let encoding = |e: parquet::errors::ParquetError| {
+        Error::internal_from(format!("encoding checkpoint `{name}`"), e)
+    };
+    let schema = std::sync::Arc::new(df.schema().as_arrow().clone());
+    let task = std::sync::Arc::new(df.task_ctx());
+    let plan = df.create_physical_plan().await?;
+    let mut stream = datafusion::physical_plan::execute_stream(std::sync::Arc::clone(&plan), task)?;
+    let file = match std::fs::File::create(path) {
+        Ok(f) => std::io::BufWriter::new(f),
+        Err(e) => return Ok(Err(io(e))),
+    };
+    let props = WriterProperties::builder()
+        .set_compression(parquet::basic::Compression::LZ4_RAW)
+        .build();
+    let mut writer = match ArrowWriter::try_new(file, schema, Some(props)) {
+        Ok(w) => w,
+        Err(e) => return Ok(Err(encoding(e))),
+    };
+    let mut rows = 0u64;
+    while let Some(batch) = stream.next().await {
+        let batch = batch?;
+        rows += batch.num_rows() as u64;
+        if let Err(e) = writer.write(&batch) {
+            return Ok(Err(encoding(e)));
+        }
+    }
+    if let Err(e) = writer.close() {
+        return Ok(Err(encoding(e)));
+    }
+    log_plan(name, plan.as_ref());
+    Ok(Ok(rows))
+}
+
+fn log_plan(name: &str, plan: &dyn datafusion::physical_plan::ExecutionPlan) {
+    if tracing::enabled!(tracing::Level::DEBUG) {
+        let shown =
+            datafusion::physical_plan::display::DisplayableExecutionPlan::with_metrics(plan)
+                .indent(true)
+                .to_string();
+        tracing::debug!(query = name, plan = %shown, "query plan with metrics");
+    }
+}
+
+/// Collects a query's result; at debug level (`ZAFRA_LOG=zafra=debug`) logs
+/// its physical plan with each operator's metrics (rows, time, memory, spills),
+/// so a slow night can be diagnosed from the logs alone.
+pub async fn collect_logged(
+    name: &str,
+    df: DataFrame,
+) -> std::result::Result<
+    Vec<datafusion::arrow::array::RecordBatch>,
+    datafusion::error::DataFusionError,
+> {
+    let task = std::sync::Arc::new(df.task_ctx());
+    let plan = df.create_physical_plan().await?;
+    let batches = datafusion::physical_plan::collect(std::sync::Arc::clone(&plan), task).await?;
+    log_plan(name, plan.as_ref());
+    Ok(batches)
 }
 
 /// The views of `zafra diff`, over two snapshots' tables.
@@ -298,7 +363,12 @@ pub fn session_config() -> datafusion::prelude::SessionConfig {
             "datafusion.execution.parquet.schema_force_view_types",
             false,
         )
-        .set_bool("datafusion.execution.parquet.pushdown_filters", false);
+        .set_bool("datafusion.execution.parquet.pushdown_filters", false)
+        // Join order is the plan: the left side of every join is its hash
+        // table, built once and shared by the partitions; the views write the
+        // small side first (docs/SEMANTICS.md, "Plans").
+        .set_bool("datafusion.optimizer.join_reordering", false)
+        .set_bool("datafusion.optimizer.repartition_joins", false);
     config.options_mut().execution.coalesce_batches = true;
     config
 }

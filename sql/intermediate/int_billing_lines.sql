@@ -3,12 +3,15 @@
 -- start_date <= document_date <= min(end_date, D), with the fx used and the
 -- signed amount in the base currency (CREDIT_NOTE -1, INVOICE and DEBIT_NOTE
 -- +1), exact. Parameters: run_params.as_of.
+--
+-- The season windows (a few rows) are the left side of the range join, so
+-- the sales rows stream through it (docs/SEMANTICS.md, "Plans").
 WITH sales AS (
     SELECT
         document_id, line_no, client_id, document_date, document_type,
         currency, amount, fx_rate
     FROM int_sales
-    WHERE reject_reason IS NULL AND status = 'VALID'
+    WHERE reject_reason IS NULL AND status = 'VALID' AND client_in_scope
 ),
 
 seasons AS (
@@ -21,8 +24,8 @@ params AS (
 
 windows AS (
     SELECT s.season_id, s.start_date, LEAST(s.end_date, p.as_of) AS last_date
-    FROM seasons AS s
-    CROSS JOIN params AS p
+    FROM params AS p
+    CROSS JOIN seasons AS s
 )
 
 SELECT
@@ -39,7 +42,6 @@ SELECT
         WHEN x.document_type = 'CREDIT_NOTE' THEN -(x.amount * x.fx_rate)
         ELSE x.amount * x.fx_rate
     END AS signed_amount
-FROM sales AS x
-INNER JOIN int_clients_in_scope AS k ON x.client_id = k.client_id
-INNER JOIN windows AS w
+FROM windows AS w
+INNER JOIN sales AS x
     ON x.document_date >= w.start_date AND x.document_date <= w.last_date

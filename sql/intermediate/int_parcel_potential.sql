@@ -3,11 +3,13 @@
 -- with a null season_id (contract §3). `rate` is the (season, activity) rate,
 -- else the (season, '*') rate, else null (unpriced); `rate_activity` says
 -- which. Uses no parameters.
+--
+-- The small side of each join comes first (its hash table): seasons and
+-- rates (docs/SEMANTICS.md, "Plans").
 WITH parcels AS (
-    SELECT c.client_id, c.parcel_id, c.season_id, c.activity, c.productive_ha
-    FROM int_cadastre AS c
-    INNER JOIN int_clients_in_scope AS k ON c.client_id = k.client_id
-    WHERE c.reject_reason IS NULL
+    SELECT client_id, parcel_id, season_id, activity, productive_ha
+    FROM int_cadastre
+    WHERE reject_reason IS NULL AND client_in_scope
 ),
 
 seasons AS (
@@ -22,14 +24,14 @@ rates AS (
 
 season_specific AS (
     SELECT p.season_id, p.client_id, p.parcel_id, p.activity, p.productive_ha
-    FROM parcels AS p
-    INNER JOIN seasons AS s ON p.season_id = s.season_id
+    FROM seasons AS s
+    INNER JOIN parcels AS p ON p.season_id = s.season_id
 ),
 
 generic AS (
     SELECT s.season_id, p.client_id, p.parcel_id, p.activity, p.productive_ha
-    FROM parcels AS p
-    CROSS JOIN seasons AS s
+    FROM seasons AS s
+    CROSS JOIN parcels AS p
     WHERE p.season_id IS NULL
 ),
 
@@ -45,21 +47,34 @@ applied AS (
             AND x.client_id = g.client_id
             AND x.parcel_id = g.parcel_id
     )
+),
+
+with_exact AS (
+    SELECT a.*, r.amount_per_ha AS exact_rate
+    FROM rates AS r
+    RIGHT JOIN applied AS a
+        ON r.season_id = a.season_id AND r.activity = a.activity
+),
+
+fallback_rates AS (
+    SELECT season_id, amount_per_ha FROM rates WHERE activity = '*'
+),
+
+with_fallback AS (
+    SELECT a.*, r.amount_per_ha AS fallback_rate
+    FROM fallback_rates AS r
+    RIGHT JOIN with_exact AS a ON r.season_id = a.season_id
 )
 
 SELECT
-    a.season_id,
-    a.client_id,
-    a.parcel_id,
-    a.activity,
-    a.productive_ha,
-    COALESCE(exact.amount_per_ha, fallback.amount_per_ha) AS rate,
+    season_id,
+    client_id,
+    parcel_id,
+    activity,
+    productive_ha,
+    COALESCE(exact_rate, fallback_rate) AS rate,
     CASE
-        WHEN exact.amount_per_ha IS NOT NULL THEN a.activity
-        WHEN fallback.amount_per_ha IS NOT NULL THEN '*'
+        WHEN exact_rate IS NOT NULL THEN activity
+        WHEN fallback_rate IS NOT NULL THEN '*'
     END AS rate_activity
-FROM applied AS a
-LEFT JOIN rates AS exact
-    ON exact.season_id = a.season_id AND exact.activity = a.activity
-LEFT JOIN rates AS fallback
-    ON fallback.season_id = a.season_id AND fallback.activity = '*'
+FROM with_fallback

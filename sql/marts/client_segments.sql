@@ -14,5 +14,5 @@ SELECT
     END AS segment,
     f.has_cadastre,
     f.has_sales
-FROM int_client_figures AS f
-INNER JOIN int_thresholds AS t ON t.season_id = f.season_id
+FROM int_thresholds AS t
+INNER JOIN int_client_figures AS f ON f.season_id = t.season_id

@@ -66,8 +66,8 @@ SELECT
     x.potential,
     x.billing,
     x.segment
-FROM candidates AS x
-INNER JOIN campaigns AS k ON k.campaign_id = x.campaign_id
+FROM campaigns AS k
+INNER JOIN candidates AS x ON x.campaign_id = k.campaign_id
 WHERE (NOT k.by_potential OR (
         (k.potential_min IS NULL OR x.potential >= k.potential_min)
         AND (k.potential_max IS NULL OR x.potential <= k.potential_max)))

@@ -7,11 +7,24 @@ WITH source AS (
     FROM cadastre
 ),
 
+-- Keys that occur more than once (nulls equal): a short list, joined back
+-- (no sort of the whole table).
+duplicated AS (
+    SELECT client_id, parcel_id, season_id, TRUE AS is_duplicated
+    FROM source
+    GROUP BY client_id, parcel_id, season_id
+    HAVING COUNT(*) > 1
+),
+
 counted AS (
     SELECT
-        *,
-        COUNT(*) OVER (PARTITION BY client_id, parcel_id, season_id) AS key_rows
-    FROM source
+        s.*,
+        COALESCE(d.is_duplicated, FALSE) AS duplicated_key
+    FROM duplicated AS d
+    RIGHT JOIN source AS s
+        ON (s.client_id IS NOT DISTINCT FROM d.client_id)
+        AND (s.parcel_id IS NOT DISTINCT FROM d.parcel_id)
+        AND (s.season_id IS NOT DISTINCT FROM d.season_id)
 )
 
 SELECT
@@ -30,6 +43,6 @@ SELECT
         WHEN activity IS NULL THEN 'null activity'
         WHEN productive_ha IS NULL THEN 'null productive_ha'
         WHEN productive_ha < 0 THEN 'negative productive_ha'
-        WHEN key_rows > 1 THEN 'duplicate key'
+        WHEN duplicated_key THEN 'duplicate key'
     END AS row_problem
 FROM counted

@@ -1,7 +1,13 @@
--- stg_sales: one row per row of the `sales` input table, with its row key and
--- its first intra-table problem: null key, null value, unknown document_type,
--- unknown status, duplicate key (from int_sales_duplicate_keys). A null
--- currency is the base currency and not a problem. Uses no parameters.
+-- stg_sales: one row per row of the `sales` input table, with its first
+-- intra-table problem: null key, null value, unknown document_type, unknown
+-- status, duplicate key (from int_sales_duplicate_keys). A null currency is
+-- the base currency and not a problem. (The row key is built in int_sales,
+-- after the joins, so a query that keeps only rejected rows builds it only
+-- for them.) Uses no parameters.
+--
+-- Join order is the plan (docs/SEMANTICS.md, "Plans"): the left side of a
+-- join is its hash table, so the small side comes first and the sales rows
+-- stream through.
 WITH source AS (
     SELECT
         document_id, line_no, client_id, document_date, document_type,
@@ -19,8 +25,8 @@ counted AS (
     SELECT
         s.*,
         d.document_id IS NOT NULL AS duplicated_key
-    FROM source AS s
-    LEFT JOIN duplicated AS d
+    FROM duplicated AS d
+    RIGHT JOIN source AS s
         ON s.document_id = d.document_id AND s.line_no = d.line_no
 )
 
@@ -33,9 +39,6 @@ SELECT
     status,
     amount,
     currency,
-    concat_ws('|',
-        COALESCE(document_id, '<null>'),
-        COALESCE(line_no, '<null>')) AS row_key,
     CASE
         WHEN document_id IS NULL THEN 'null document_id'
         WHEN line_no IS NULL THEN 'null line_no'
