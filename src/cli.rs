@@ -51,6 +51,10 @@ pub enum Command {
         /// File of SQL statements.
         #[arg(long)]
         sql: std::path::PathBuf,
+        /// Also create the run's views (checkpoints computed) as of this date,
+        /// with the `[segments]` thresholds unset.
+        #[arg(long)]
+        views_as_of: Option<chrono::NaiveDate>,
     },
     /// List the committed snapshots under the output root.
     Snapshots(OutputArgs),

@@ -50,7 +50,11 @@ fn main() -> ExitCode {
                 Command::Diff(args) => diff(args).await,
                 Command::Explain(args) => explain(args).await,
                 Command::ScanFloor { input } => scan_floor(&input).await,
-                Command::ProfileSql { input, sql } => profile_sql(&input, &sql).await,
+                Command::ProfileSql {
+                    input,
+                    sql,
+                    views_as_of,
+                } => profile_sql(&input, &sql, views_as_of).await,
             }
         })
     }));
@@ -275,13 +279,35 @@ async fn scan_floor(input: &str) -> zafra::Result<()> {
     Ok(())
 }
 
-async fn profile_sql(input: &str, sql: &std::path::Path) -> zafra::Result<()> {
+async fn profile_sql(
+    input: &str,
+    sql: &std::path::Path,
+    views_as_of: Option<chrono::NaiveDate>,
+) -> zafra::Result<()> {
     let text = std::fs::read_to_string(sql)
         .map_err(|e| zafra::Error::storage_io(format!("reading {}", sql.display()), e))?;
     let root = zafra::storage::Location::parse(input)?;
     let tables = zafra::inputs::discover(&root).await?;
     let ctx = zafra::views::session_context(None)?;
     zafra::inputs::register(&ctx, &root, &tables).await?;
+    let scratch = zafra::views::Scratch::new()?;
+    if let Some(as_of) = views_as_of {
+        let thresholds = zafra::config::Thresholds::default();
+        zafra::views::register_params(
+            &ctx,
+            &zafra::views::Params {
+                as_of,
+                base_currency: "USD",
+                thresholds: &thresholds,
+            },
+        )?;
+        let timings = zafra::views::register_views_checkpointed(&ctx, zafra::views::VIEWS, &scratch)
+            .await
+            .map_err(|e| zafra::Error::internal_from("creating the views", e))??;
+        for (stage, ms) in timings {
+            println!("-- {stage}: {ms} ms");
+        }
+    }
     for statement in text.split(';').map(str::trim).filter(|s| !s.is_empty()) {
         let started = std::time::Instant::now();
         let plan = async {

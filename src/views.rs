@@ -74,6 +74,7 @@ pub const PRE_CHECK_VIEWS: usize = 4;
 pub const CHECKPOINTS: &[&str] = &[
     "int_sales_duplicate_keys",
     "int_fx_by_day",
+    "int_cadastre",
     "potential",
     "int_client_figures",
     "int_thresholds",

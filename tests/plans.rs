@@ -12,10 +12,10 @@ use datafusion::physical_plan::{ExecutionPlan, displayable};
 
 /// Does this subtree read raw sales rows, not through an aggregation?
 fn reads_raw_sales(plan: &Arc<dyn ExecutionPlan>) -> bool {
-    if plan.as_any().downcast_ref::<AggregateExec>().is_some() {
+    if plan.is::<AggregateExec>() {
         return false;
     }
-    if plan.as_any().downcast_ref::<DataSourceExec>().is_some() {
+    if plan.is::<DataSourceExec>() {
         let shown = displayable(plan.as_ref()).one_line().to_string();
         return shown.contains("/sales/");
     }
@@ -24,10 +24,9 @@ fn reads_raw_sales(plan: &Arc<dyn ExecutionPlan>) -> bool {
 
 /// Every join whose build side reads raw sales rows, as a one-line description.
 fn sales_build_sides(plan: &Arc<dyn ExecutionPlan>, found: &mut Vec<String>) {
-    let any = plan.as_any();
-    let is_join = any.downcast_ref::<HashJoinExec>().is_some()
-        || any.downcast_ref::<NestedLoopJoinExec>().is_some()
-        || any.downcast_ref::<CrossJoinExec>().is_some();
+    let is_join = plan.is::<HashJoinExec>()
+        || plan.is::<NestedLoopJoinExec>()
+        || plan.is::<CrossJoinExec>();
     if is_join {
         if let Some(build) = plan.children().first() {
             if reads_raw_sales(build) {
@@ -41,7 +40,7 @@ fn sales_build_sides(plan: &Arc<dyn ExecutionPlan>, found: &mut Vec<String>) {
 }
 
 fn sales_scans(plan: &Arc<dyn ExecutionPlan>) -> usize {
-    let own = plan.as_any().downcast_ref::<DataSourceExec>().is_some()
+    let own = plan.is::<DataSourceExec>()
         && displayable(plan.as_ref())
             .one_line()
             .to_string()

@@ -6,10 +6,16 @@
 --
 -- The season windows (a few rows) are the left side of the range join, so
 -- the sales rows stream through it (docs/SEMANTICS.md, "Plans").
+-- The signed amount is computed before the join, so a query that needs only
+-- the figures carries three columns through it.
 WITH sales AS (
     SELECT
         document_id, line_no, client_id, document_date, document_type,
-        currency, amount, fx_rate
+        currency, amount, fx_rate,
+        CASE
+            WHEN document_type = 'CREDIT_NOTE' THEN -(amount * fx_rate)
+            ELSE amount * fx_rate
+        END AS signed_amount
     FROM int_sales
     WHERE reject_reason IS NULL AND status = 'VALID' AND client_in_scope
 ),
@@ -38,10 +44,7 @@ SELECT
     x.currency,
     x.amount,
     x.fx_rate,
-    CASE
-        WHEN x.document_type = 'CREDIT_NOTE' THEN -(x.amount * x.fx_rate)
-        ELSE x.amount * x.fx_rate
-    END AS signed_amount
+    x.signed_amount
 FROM windows AS w
 INNER JOIN sales AS x
     ON x.document_date >= w.start_date AND x.document_date <= w.last_date
