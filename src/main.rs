@@ -301,9 +301,10 @@ async fn profile_sql(
                 thresholds: &thresholds,
             },
         )?;
-        let timings = zafra::views::register_views_checkpointed(&ctx, zafra::views::VIEWS, &scratch)
-            .await
-            .map_err(|e| zafra::Error::internal_from("creating the views", e))??;
+        let timings =
+            zafra::views::register_views_checkpointed(&ctx, zafra::views::VIEWS, &scratch)
+                .await
+                .map_err(|e| zafra::Error::internal_from("creating the views", e))??;
         for (stage, ms) in timings {
             println!("-- {stage}: {ms} ms");
         }

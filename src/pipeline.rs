@@ -217,11 +217,23 @@ async fn run_inner(
 
     // Stage 5: encode, describe, publish.
     let t = Instant::now();
-    let encoded: Vec<EncodedTable> = OUTPUTS
-        .iter()
-        .zip(&computed)
-        .map(|(spec, batches)| publish::encode(spec.name, spec.schema(), batches))
-        .collect::<Result<_>>()?;
+    // The four tables are encoded in parallel; each file's bytes depend only
+    // on its rows.
+    let encoded: Vec<EncodedTable> = std::thread::scope(|scope| {
+        let jobs: Vec<_> = OUTPUTS
+            .iter()
+            .zip(&computed)
+            .map(|(spec, batches)| {
+                scope.spawn(move || publish::encode(spec.name, spec.schema(), batches))
+            })
+            .collect();
+        jobs.into_iter()
+            .map(|job| {
+                job.join()
+                    .map_err(|_| Error::internal("encoding an output table panicked"))?
+            })
+            .collect::<Result<_>>()
+    })?;
     let outputs = publish::records(&encoded, &snapshot_date);
     let config_digest = job.digest();
     let content_digest =
@@ -316,11 +328,14 @@ pub async fn session(
     Ok((ctx, timings))
 }
 
-/// SHA-256, size and rows of every input file, streamed.
+/// SHA-256, size and rows of every input file, streamed; two files at a
+/// time (the records keep the files' order).
 async fn digest_inputs(root: &Location, tables: &[InputTable]) -> Result<Vec<InputFileRecord>> {
-    let mut records = Vec::new();
-    for table in tables {
-        for file in &table.files {
+    let files = tables
+        .iter()
+        .flat_map(|table| table.files.iter().map(move |file| (table, file)));
+    futures::stream::iter(files)
+        .map(|(table, file)| async move {
             let mut hasher = Sha256::new();
             let mut stream = root
                 .store()
@@ -333,16 +348,19 @@ async fn digest_inputs(root: &Location, tables: &[InputTable]) -> Result<Vec<Inp
                     chunk.map_err(|e| Error::storage(format!("reading {}", file.name), e))?;
                 hasher.update(&chunk);
             }
-            records.push(InputFileRecord {
+            Ok(InputFileRecord {
                 table: table.spec.name.to_string(),
                 path: root.relative(&file.path),
                 size: file.size,
                 rows: file.rows,
                 sha256: format!("sha256:{}", hex(&hasher.finalize())),
-            });
-        }
-    }
-    Ok(records)
+            })
+        })
+        .buffered(2)
+        .collect::<Vec<Result<_>>>()
+        .await
+        .into_iter()
+        .collect()
 }
 
 /// Runs a query stage; a data error or a reader panic is turned into an

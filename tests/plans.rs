@@ -24,15 +24,13 @@ fn reads_raw_sales(plan: &Arc<dyn ExecutionPlan>) -> bool {
 
 /// Every join whose build side reads raw sales rows, as a one-line description.
 fn sales_build_sides(plan: &Arc<dyn ExecutionPlan>, found: &mut Vec<String>) {
-    let is_join = plan.is::<HashJoinExec>()
-        || plan.is::<NestedLoopJoinExec>()
-        || plan.is::<CrossJoinExec>();
-    if is_join {
-        if let Some(build) = plan.children().first() {
-            if reads_raw_sales(build) {
-                found.push(displayable(plan.as_ref()).one_line().to_string());
-            }
-        }
+    let is_join =
+        plan.is::<HashJoinExec>() || plan.is::<NestedLoopJoinExec>() || plan.is::<CrossJoinExec>();
+    if is_join
+        && let Some(build) = plan.children().first()
+        && reads_raw_sales(build)
+    {
+        found.push(displayable(plan.as_ref()).one_line().to_string());
     }
     for child in plan.children() {
         sales_build_sides(child, found);
