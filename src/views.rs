@@ -186,6 +186,9 @@ async fn write_checkpoint(
     let encoding = |e: parquet::errors::ParquetError| {
         Error::internal_from(format!("encoding checkpoint `{name}`"), e)
     };
+    // Once the writer exists, its errors are the file's: a full disk or a
+    // file-size limit is a storage error (exit 5), not a bug.
+    let writing = |e: parquet::errors::ParquetError| io(std::io::Error::other(e));
     let schema = std::sync::Arc::new(df.schema().as_arrow().clone());
     let task = std::sync::Arc::new(df.task_ctx());
     let plan = df.create_physical_plan().await?;
@@ -206,11 +209,15 @@ async fn write_checkpoint(
         let batch = batch?;
         rows += batch.num_rows() as u64;
         if let Err(e) = writer.write(&batch) {
-            return Ok(Err(encoding(e)));
+            return Ok(Err(writing(e)));
         }
     }
-    if let Err(e) = writer.close() {
-        return Ok(Err(encoding(e)));
+    let mut file = match writer.into_inner() {
+        Ok(file) => file,
+        Err(e) => return Ok(Err(writing(e))),
+    };
+    if let Err(e) = std::io::Write::flush(&mut file) {
+        return Ok(Err(io(e)));
     }
     log_plan(name, plan.as_ref());
     Ok(Ok(rows))
