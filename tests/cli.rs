@@ -302,6 +302,39 @@ fn dry_run_publishes_nothing() {
     assert!(files_under(&out).is_empty());
 }
 
+#[test]
+fn debug_logs_carry_each_query_plan_with_operator_metrics() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = dataset(&tmp.path().join("in"), &[]);
+    let out = tmp.path().join("out");
+    let cfg = config(tmp.path(), &input, &out, "");
+    let output = run(&cfg)
+        .env("ZAFRA_LOG", "warn,zafra=debug")
+        .arg("--dry-run")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // One plan per checkpoint and per output table, with executed metrics.
+    for query in [
+        "int_sales_duplicate_keys",
+        "int_client_figures",
+        "memberships",
+        "rejects",
+    ] {
+        assert!(
+            stderr.contains(&format!("query plan with metrics query={query}"))
+                || stderr.contains(&format!("query plan with metrics query=\"{query}\"")),
+            "no plan for {query}:\n{stderr}"
+        );
+    }
+    assert!(stderr.contains("output_rows="), "{stderr}");
+    assert!(stderr.contains("elapsed_compute="), "{stderr}");
+    // At the default level the plans are not logged.
+    let quiet = run(&cfg).arg("--dry-run").output().unwrap();
+    assert!(!String::from_utf8_lossy(&quiet.stderr).contains("query plan with metrics"));
+}
+
 /// Runs a failing case; asserts the exit code, message parts and that nothing was published.
 fn assert_fails(replace: &[(&str, &str)], extra_toml: &str, code: i32, needles: &[&str]) {
     let tmp = tempfile::tempdir().unwrap();
