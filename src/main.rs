@@ -290,46 +290,41 @@ async fn profile_sql(
     let tables = zafra::inputs::discover(&root).await?;
     let ctx = zafra::views::session_context(None)?;
     zafra::inputs::register(&ctx, &root, &tables).await?;
-    let scratch = zafra::views::Scratch::new()?;
-    if let Some(as_of) = views_as_of {
-        let thresholds = zafra::config::Thresholds::default();
-        zafra::views::register_params(
-            &ctx,
-            &zafra::views::Params {
-                as_of,
-                base_currency: "USD",
-                thresholds: &thresholds,
-            },
-        )?;
-        let timings =
-            zafra::views::register_views_checkpointed(&ctx, zafra::views::VIEWS, &scratch)
-                .await
-                .map_err(|e| zafra::Error::internal_from("creating the views", e))??;
-        for (stage, ms) in timings {
-            println!("-- {stage}: {ms} ms");
+    // Checkpoints live in the scratch folder until the statements have run.
+    let _scratch = match views_as_of {
+        None => None,
+        Some(as_of) => {
+            let scratch = zafra::views::Scratch::new()?;
+            let thresholds = zafra::config::Thresholds::default();
+            zafra::views::register_params(
+                &ctx,
+                &zafra::views::Params {
+                    as_of,
+                    base_currency: "USD",
+                    thresholds: &thresholds,
+                },
+            )?;
+            let timings =
+                zafra::views::register_views_checkpointed(&ctx, zafra::views::VIEWS, &scratch)
+                    .await
+                    .map_err(|e| zafra::Error::internal_from("creating the views", e))??;
+            for (stage, ms) in timings {
+                println!("-- {stage}: {ms} ms");
+            }
+            Some(scratch)
         }
-    }
+    };
     for statement in text.split(';').map(str::trim).filter(|s| !s.is_empty()) {
         let started = std::time::Instant::now();
-        let plan = async {
-            let df = ctx.sql(statement).await?;
-            let task = std::sync::Arc::new(df.task_ctx());
-            let plan = df.create_physical_plan().await?;
-            let batches =
-                datafusion::physical_plan::collect(std::sync::Arc::clone(&plan), task).await?;
-            let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
-            Ok::<_, datafusion::error::DataFusionError>((plan, rows))
-        }
-        .await
-        .map_err(|e| zafra::Error::internal_from("running a profiled statement", e))?;
+        let (batches, plan) =
+            async { zafra::views::collect_with_plan(ctx.sql(statement).await?).await }
+                .await
+                .map_err(|e| zafra::Error::internal_from("running a profiled statement", e))?;
+        let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
         println!(
-            "-- {:.3}s, {} rows: {statement}\n{}",
+            "-- {:.3}s, {rows} rows: {statement}\n{}",
             started.elapsed().as_secs_f64(),
-            plan.1,
-            datafusion::physical_plan::display::DisplayableExecutionPlan::with_metrics(
-                plan.0.as_ref()
-            )
-            .indent(true)
+            zafra::views::plan_with_metrics(plan.as_ref())
         );
     }
     Ok(())

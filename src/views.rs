@@ -37,8 +37,8 @@ pub const VIEWS: &[View] = &[
     view!("staging", "stg_fx_rates"),
     view!("intermediate", "int_sales_duplicate_keys"),
     view!("staging", "stg_sales"),
-    view!("intermediate", "int_clients_in_scope"),
     view!("intermediate", "int_known_clients"),
+    view!("intermediate", "int_clients_in_scope"),
     view!("intermediate", "int_campaigns_on_date"),
     view!("intermediate", "int_seasons_in_scope"),
     view!("intermediate", "int_cadastre"),
@@ -223,12 +223,16 @@ async fn write_checkpoint(
     Ok(Ok(rows))
 }
 
+/// An executed plan, indented, with each operator's metrics.
+pub fn plan_with_metrics(plan: &dyn datafusion::physical_plan::ExecutionPlan) -> String {
+    datafusion::physical_plan::display::DisplayableExecutionPlan::with_metrics(plan)
+        .indent(true)
+        .to_string()
+}
+
 fn log_plan(name: &str, plan: &dyn datafusion::physical_plan::ExecutionPlan) {
     if tracing::enabled!(tracing::Level::DEBUG) {
-        let shown =
-            datafusion::physical_plan::display::DisplayableExecutionPlan::with_metrics(plan)
-                .indent(true)
-                .to_string();
+        let shown = plan_with_metrics(plan);
         tracing::debug!(query = name, plan = %shown, "query plan with metrics");
     }
 }
@@ -243,11 +247,26 @@ pub async fn collect_logged(
     Vec<datafusion::arrow::array::RecordBatch>,
     datafusion::error::DataFusionError,
 > {
+    let (batches, plan) = collect_with_plan(df).await?;
+    log_plan(name, plan.as_ref());
+    Ok(batches)
+}
+
+/// Collects a query's result and returns it with the executed plan (whose
+/// metrics are then filled in).
+pub async fn collect_with_plan(
+    df: DataFrame,
+) -> std::result::Result<
+    (
+        Vec<datafusion::arrow::array::RecordBatch>,
+        std::sync::Arc<dyn datafusion::physical_plan::ExecutionPlan>,
+    ),
+    datafusion::error::DataFusionError,
+> {
     let task = std::sync::Arc::new(df.task_ctx());
     let plan = df.create_physical_plan().await?;
     let batches = datafusion::physical_plan::collect(std::sync::Arc::clone(&plan), task).await?;
-    log_plan(name, plan.as_ref());
-    Ok(batches)
+    Ok((batches, plan))
 }
 
 /// The views of `zafra diff`, over two snapshots' tables.
