@@ -106,6 +106,14 @@ pub enum Error {
         "a snapshot for {date} already exists with other content ({detail}); re-run with --replace to publish the new one and keep the old one under _history/"
     )]
     SnapshotConflict { date: String, detail: String },
+    #[error(
+        "another run of {date} is in progress ({holder}); this run published nothing: run it again once that one has ended"
+    )]
+    Busy { date: String, holder: String },
+    #[error(
+        "another run of {date} took over this run's lease ({by}): this run was paused or stalled for longer than the lease lasts, and published nothing"
+    )]
+    LeaseLost { date: String, by: String },
     #[error("storage error while {context}")]
     Storage {
         context: String,
@@ -131,6 +139,7 @@ impl Error {
             Error::Input(_) => ExitStatus::InputData,
             Error::SnapshotConflict { .. } => ExitStatus::SnapshotConflict,
             Error::Storage { .. } => ExitStatus::Storage,
+            Error::Busy { .. } | Error::LeaseLost { .. } => ExitStatus::Storage,
             Error::VerifyFailed(_) => ExitStatus::InputData,
             // The scale is validated by the CLI; what remains is writing files.
             Error::Generate(_) => ExitStatus::Storage,

@@ -13,6 +13,7 @@ pub mod error;
 pub mod explain;
 pub mod generate;
 pub mod inputs;
+pub mod lease;
 pub mod manifest;
 pub mod pipeline;
 pub mod publish;

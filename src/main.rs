@@ -93,16 +93,57 @@ async fn run(args: RunArgs) -> zafra::Result<()> {
         ),
     };
     let options = RunOptions {
-        as_of: args.as_of.unwrap_or(default_as_of),
         dry_run: args.dry_run,
         strict: args.strict,
         replace: args.replace,
+        clock: test_clock()?,
+        pause_at: test_pause_at()?,
+        ..RunOptions::new(args.as_of.unwrap_or(default_as_of))
     };
     let report = zafra::run(&job, &options).await?;
     if !args.quiet {
         print!("{}", report.summary());
     }
-    Ok(())
+    // A dry run exits with the code the real run would return.
+    match report
+        .plan
+        .as_ref()
+        .and_then(|p| p.error(&report.manifest.snapshot_date))
+    {
+        Some(error) => Err(error),
+        None => Ok(()),
+    }
+}
+
+/// Test hook `ZAFRA_TEST_CLOCK_OFFSET_SECS`: shifts the clock the
+/// publishing lease reads (a test sees another run's lease expire without
+/// waiting for it).
+fn test_clock() -> zafra::Result<zafra::lease::Clock> {
+    match std::env::var("ZAFRA_TEST_CLOCK_OFFSET_SECS") {
+        Err(_) => Ok(zafra::lease::Clock::System),
+        Ok(text) => text
+            .trim()
+            .parse()
+            .map(zafra::lease::Clock::OffsetSeconds)
+            .map_err(|_| {
+                zafra::error::ConfigError::Invalid(format!(
+                    "ZAFRA_TEST_CLOCK_OFFSET_SECS: {} is not a whole number of seconds",
+                    zafra::error::quoted(&text)
+                ))
+                .into()
+            }),
+    }
+}
+
+/// Test hook `ZAFRA_TEST_PAUSE_AT=<step>`: the run stops itself (SIGSTOP) at
+/// that step of publishing, so a test can interleave another run.
+fn test_pause_at() -> zafra::Result<Option<zafra::publish::Step>> {
+    match std::env::var("ZAFRA_TEST_PAUSE_AT") {
+        Err(_) => Ok(None),
+        Ok(text) => text.parse().map(Some).map_err(|e: String| {
+            zafra::error::ConfigError::Invalid(format!("ZAFRA_TEST_PAUSE_AT: {e}")).into()
+        }),
+    }
 }
 
 /// Today's date: the one place the job reads the clock.

@@ -19,10 +19,11 @@ use tracing::{Instrument, info, info_span, warn};
 use crate::config::{JobConfig, hex};
 use crate::error::{Error, InputError, Result, quoted};
 use crate::inputs::{self, InputTable, panic_message};
+use crate::lease::Clock;
 use crate::manifest::{
     self, CampaignRecord, CampaignRule, Counts, InputFileRecord, Manifest, ThresholdRecord,
 };
-use crate::publish::{self, EncodedTable, Outcome};
+use crate::publish::{self, EncodedTable, Outcome, Plan, PublishOptions, Step};
 use crate::storage::Location;
 use crate::views::{self, MONEY, Params};
 
@@ -36,6 +37,24 @@ pub struct RunOptions {
     pub strict: bool,
     /// Replace a different snapshot for the same date (the old one is kept).
     pub replace: bool,
+    /// The clock the publishing lease reads (tests shift it).
+    pub clock: Clock,
+    /// Test hook: stop the process at this step of publishing.
+    pub pause_at: Option<Step>,
+}
+
+impl RunOptions {
+    /// A plain run for `as_of`: publishes, not strict, no replace.
+    pub fn new(as_of: NaiveDate) -> Self {
+        RunOptions {
+            as_of,
+            dry_run: false,
+            strict: false,
+            replace: false,
+            clock: Clock::System,
+            pause_at: None,
+        }
+    }
 }
 
 /// What a run did.
@@ -44,6 +63,8 @@ pub struct RunReport {
     pub manifest: Manifest,
     /// `None` for a dry run.
     pub outcome: Option<Outcome>,
+    /// For a dry run: what the real run would do.
+    pub plan: Option<Plan>,
     pub output_root: String,
 }
 
@@ -268,10 +289,14 @@ async fn run_inner(
         manifest
             .timings_ms
             .insert("total".to_string(), started.elapsed().as_millis() as u64);
-        info!(run_id = %manifest.run_id, "dry run: nothing published");
+        let plan = publish::plan(output_root, &manifest, opts.replace)
+            .instrument(info_span!("plan"))
+            .await?;
+        info!(run_id = %manifest.run_id, plan = %plan, "dry run: nothing published");
         return Ok(RunReport {
             manifest,
             outcome: None,
+            plan: Some(plan),
             output_root: output_root.display().to_string(),
         });
     }
@@ -279,7 +304,12 @@ async fn run_inner(
     manifest
         .timings_ms
         .insert("total".to_string(), started.elapsed().as_millis() as u64);
-    let outcome = publish::publish(output_root, &encoded, &mut manifest, opts.replace)
+    let publish_options = PublishOptions {
+        replace: opts.replace,
+        clock: opts.clock,
+        pause_at: opts.pause_at,
+    };
+    let outcome = publish::publish(output_root, &encoded, &mut manifest, &publish_options)
         .instrument(info_span!("publish"))
         .await?;
     manifest
@@ -288,6 +318,7 @@ async fn run_inner(
     Ok(RunReport {
         manifest,
         outcome: Some(outcome),
+        plan: None,
         output_root: output_root.display().to_string(),
     })
 }
@@ -816,7 +847,10 @@ impl RunReport {
         let m = &self.manifest;
         let mut s = String::new();
         let outcome = match &self.outcome {
-            None => "dry run: nothing published".to_string(),
+            None => match &self.plan {
+                Some(plan) => format!("dry run: nothing published; the real run {plan}"),
+                None => "dry run: nothing published".to_string(),
+            },
             Some(Outcome::Published) => format!("published to {}", self.output_root),
             Some(Outcome::Unchanged) => {
                 format!(

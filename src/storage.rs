@@ -6,9 +6,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use object_store::ObjectStore;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt};
 use url::Url;
 
 use crate::error::{ConfigError, quoted};
@@ -23,8 +23,37 @@ pub struct Location {
     prefix: Path,
     /// The root as the user wrote it, for messages.
     display: String,
-    /// For local roots: the folder (writes are fsynced and renamed).
+    /// For local roots: the folder (conditional writes lock files here).
     local_root: Option<std::path::PathBuf>,
+    /// Writes go straight to the local file system (fsync and rename)
+    /// instead of through `store` (false when tests wrap the store).
+    direct: bool,
+}
+
+/// The version of an object, for conditional writes: the store's ETag, or on
+/// local disk the SHA-256 of its bytes (local writes are atomic renames, so
+/// a read sees one whole version).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Version(pub String);
+
+/// The condition of [`Location::put_if`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Precondition {
+    /// The object must not exist (create-if-absent).
+    Absent,
+    /// The object must exist at exactly this version (compare-and-swap).
+    At(Version),
+}
+
+/// Why a conditional write did not happen (or may not have).
+#[derive(Debug)]
+pub enum PutIfError {
+    /// The precondition did not hold: nothing was written.
+    Conflict,
+    /// The store failed; the write may or may not have been applied (a lost
+    /// response): read the object back to decide.
+    Store(object_store::Error),
 }
 
 /// How [`Location::write`] treats an existing object.
@@ -89,6 +118,46 @@ fn write_local(
     }
 }
 
+/// The version of a local object: the SHA-256 of its bytes.
+fn local_version(bytes: &[u8]) -> Version {
+    use sha2::Digest;
+    Version(crate::config::hex(&sha2::Sha256::digest(bytes)))
+}
+
+/// Takes an exclusive lock on `.<name>.lock` beside `target` (waiting for
+/// it); the lock is released when the returned file is dropped.
+async fn lock_beside(target: std::path::PathBuf) -> object_store::Result<std::fs::File> {
+    let io = |e: std::io::Error| object_store::Error::Generic {
+        store: "local",
+        source: format!("locking {}: {e}", target.display()).into(),
+    };
+    let dir = target
+        .parent()
+        .ok_or_else(|| io(std::io::Error::other("no parent folder")))?
+        .to_path_buf();
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let lock = dir.join(format!(".{name}.lock"));
+    tokio::task::spawn_blocking(move || {
+        std::fs::create_dir_all(&dir)?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock)?;
+        file.lock()?;
+        Ok::<_, std::io::Error>(file)
+    })
+    .await
+    .map_err(|e| object_store::Error::Generic {
+        store: "local",
+        source: Box::new(e),
+    })?
+    .map_err(io)
+}
+
 impl std::fmt::Debug for Location {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Location({})", self.display)
@@ -134,6 +203,7 @@ impl Location {
             prefix,
             display: display.to_string(),
             local_root: Some(absolute),
+            direct: true,
         })
     }
 
@@ -181,6 +251,7 @@ impl Location {
             prefix,
             display: display.to_string(),
             local_root: None,
+            direct: false,
         })
     }
 
@@ -234,7 +305,7 @@ impl Location {
         bytes: Vec<u8>,
         mode: WriteMode,
     ) -> object_store::Result<()> {
-        match &self.local_root {
+        match self.local_root.as_ref().filter(|_| self.direct) {
             Some(root) => {
                 let target = root.join(self.relative(path));
                 tokio::task::spawn_blocking(move || write_local(&target, &bytes, mode))
@@ -262,13 +333,105 @@ impl Location {
     }
 
     /// Wraps the store (tests inject faults this way); writes then go through
-    /// the wrapped store, not the local fsync path.
+    /// the wrapped store, not the local fsync path (conditional writes on a
+    /// local root still take the root's lock files).
     pub fn with_store(&self, store: Arc<dyn ObjectStore>) -> Self {
         Location {
             store,
-            local_root: None,
+            direct: false,
             ..self.clone()
         }
+    }
+
+    /// Reads an object and its version; `None` if it does not exist.
+    pub async fn get_versioned(
+        &self,
+        path: &Path,
+    ) -> object_store::Result<Option<(Vec<u8>, Version)>> {
+        let result = match self.store.get(path).await {
+            Ok(result) => result,
+            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let e_tag = result.meta.e_tag.clone();
+        let bytes = result.bytes().await?;
+        let version = match (&self.local_root, e_tag) {
+            (Some(_), _) => local_version(&bytes),
+            (None, Some(tag)) => Version(tag),
+            (None, None) => {
+                return Err(object_store::Error::Generic {
+                    store: "output",
+                    source: format!(
+                        "{} has no ETag: conditional writes need a store that reports one",
+                        self.describe(path)
+                    )
+                    .into(),
+                });
+            }
+        };
+        Ok(Some((bytes.to_vec(), version)))
+    }
+
+    /// Writes one object only if `condition` holds, atomically with the
+    /// check: S3 uses `If-None-Match: *` / `If-Match: <etag>`; a local root
+    /// compares and renames while holding an exclusive lock (`flock`) on a
+    /// hidden `.<name>.lock` file beside the object, which every conditional
+    /// writer of that object takes. Returns the new version.
+    pub async fn put_if(
+        &self,
+        path: &Path,
+        bytes: Vec<u8>,
+        condition: &Precondition,
+    ) -> Result<Version, PutIfError> {
+        let Some(root) = &self.local_root else {
+            let mode = match condition {
+                Precondition::Absent => object_store::PutMode::Create,
+                Precondition::At(v) => object_store::PutMode::Update(object_store::UpdateVersion {
+                    e_tag: Some(v.0.clone()),
+                    version: None,
+                }),
+            };
+            let options = object_store::PutOptions {
+                mode,
+                ..Default::default()
+            };
+            return match self
+                .store
+                .put_opts(path, object_store::PutPayload::from(bytes), options)
+                .await
+            {
+                Ok(result) => result.e_tag.map(Version).ok_or_else(|| {
+                    PutIfError::Store(object_store::Error::Generic {
+                        store: "output",
+                        source: format!("no ETag returned for {}", self.describe(path)).into(),
+                    })
+                }),
+                Err(
+                    object_store::Error::AlreadyExists { .. }
+                    | object_store::Error::Precondition { .. },
+                ) => Err(PutIfError::Conflict),
+                Err(e) => Err(PutIfError::Store(e)),
+            };
+        };
+        let target = root.join(self.relative(path));
+        let _lock = lock_beside(target).await.map_err(PutIfError::Store)?;
+        let current = self
+            .get_versioned(path)
+            .await
+            .map_err(PutIfError::Store)?
+            .map(|(_, v)| v);
+        let holds = match condition {
+            Precondition::Absent => current.is_none(),
+            Precondition::At(v) => current.as_ref() == Some(v),
+        };
+        if !holds {
+            return Err(PutIfError::Conflict);
+        }
+        let version = local_version(&bytes);
+        self.write(path, bytes, WriteMode::Overwrite)
+            .await
+            .map_err(PutIfError::Store)?;
+        Ok(version)
     }
 
     /// Every object under `dir`, recursively; a folder that does not exist is

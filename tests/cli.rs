@@ -298,8 +298,59 @@ fn dry_run_publishes_nothing() {
         .arg("--dry-run")
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("dry run"));
+        .stdout(predicate::str::contains(
+            "dry run: nothing published; the real run would publish a new snapshot",
+        ));
     assert!(files_under(&out).is_empty());
+}
+
+/// A dry run says what the real run would do, and exits with its code.
+#[test]
+fn dry_run_tells_what_the_real_run_would_do() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = dataset(&tmp.path().join("in"), &[]);
+    let out = tmp.path().join("out");
+    let cfg = config(tmp.path(), &input, &out, "");
+    run(&cfg).assert().code(0);
+    let committed = files_under(&out);
+    run(&cfg)
+        .arg("--dry-run")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "the real run would change nothing: the identical snapshot (run ",
+        ));
+    let other_dir = tmp.path().join("other");
+    std::fs::create_dir_all(&other_dir).unwrap();
+    let other = config(
+        &other_dir,
+        &input,
+        &out,
+        "[segments]\nhigh_billing = \"1\"\n",
+    );
+    run(&other)
+        .arg("--dry-run")
+        .assert()
+        .code(4)
+        .stdout(predicate::str::contains(
+            "the real run would exit 4: snapshot run ",
+        ))
+        .stdout(predicate::str::contains("the configuration differs"))
+        .stderr(predicate::str::contains(
+            "already exists with other content",
+        ));
+    run(&other)
+        .args(["--dry-run", "--replace"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "the real run would replace snapshot run ",
+        ));
+    assert_eq!(
+        files_under(&out),
+        committed,
+        "a dry run wrote or deleted files"
+    );
 }
 
 #[test]

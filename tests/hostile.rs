@@ -57,10 +57,13 @@ fn ids_with_path_separators_and_sql_are_plain_data() {
     run(&cfg).code(0);
     // Only the expected files, all under the output root.
     let files = files_under(&out);
-    assert_eq!(files.len(), 5, "{files:?}");
+    assert_eq!(files.len(), 8, "{files:?}");
     for f in &files {
         assert!(
             f.starts_with("_manifests/snapshot_date=2026-03-31.json")
+                || f == "_leases/snapshot_date=2026-03-31.json"
+                || f == "_leases/.snapshot_date=2026-03-31.json.lock"
+                || f == "_manifests/.snapshot_date=2026-03-31.json.lock"
                 || f.contains("/snapshot_date=2026-03-31/part-00000-"),
             "unexpected file {f}"
         );

@@ -160,10 +160,8 @@ pub fn job(input: &std::path::Path, out: &std::path::Path, extra: &str) -> JobCo
 
 pub fn options(replace: bool) -> RunOptions {
     RunOptions {
-        as_of: chrono::NaiveDate::from_ymd_opt(2026, 3, 31).unwrap(),
-        dry_run: false,
-        strict: false,
         replace,
+        ..RunOptions::new(chrono::NaiveDate::from_ymd_opt(2026, 3, 31).unwrap())
     }
 }
 
