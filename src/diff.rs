@@ -45,7 +45,7 @@ pub async fn diff(out: &Location, opts: &DiffOptions) -> Result<DiffReport> {
     };
     let from = load(opts.from.clone()).await?;
     let to = load(opts.to.clone()).await?;
-    let ctx = SessionContext::new_with_config(views::session_config());
+    let ctx = crate::session::context(crate::session::SessionSettings::default())?;
     ctx.register_object_store(out.store_url(), Arc::clone(out.store()));
     for (side, manifest) in [("from", &from), ("to", &to)] {
         register_snapshot(&ctx, out, side, manifest).await?;

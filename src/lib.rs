@@ -17,6 +17,7 @@ pub mod lease;
 pub mod manifest;
 pub mod pipeline;
 pub mod publish;
+pub mod session;
 pub mod snapshots;
 pub mod storage;
 pub mod telemetry;

@@ -329,7 +329,7 @@ async fn profile_sql(
         .map_err(|e| zafra::Error::storage_io(format!("reading {}", sql.display()), e))?;
     let root = zafra::storage::Location::parse(input)?;
     let tables = zafra::inputs::discover(&root).await?;
-    let ctx = zafra::views::session_context(None)?;
+    let ctx = zafra::session::context(zafra::session::SessionSettings::default())?;
     zafra::inputs::register(&ctx, &root, &tables).await?;
     // Checkpoints live in the scratch folder until the statements have run.
     let _scratch = match views_as_of {

@@ -334,7 +334,9 @@ pub async fn session(
     tables: &[InputTable],
     scratch: &views::Scratch,
 ) -> Result<(SessionContext, Vec<(String, u64)>)> {
-    let ctx = views::session_context(job.memory_limit)?;
+    let ctx = crate::session::context(crate::session::SessionSettings {
+        memory_limit: job.memory_limit,
+    })?;
     inputs::register(&ctx, input_root, tables).await?;
     views::register_params(
         &ctx,

@@ -378,53 +378,5 @@ pub async fn register_view_list(ctx: &SessionContext, views: &[View]) -> Result<
     Ok(())
 }
 
-/// The session configuration every zafra run (and the SQL tests) use.
-/// (`parse_float_as_decimal` stays off: it also turns integer literals into
-/// decimals, making `(n + 1) / 2` a decimal division. The views write no float
-/// literal; decimal constants are spelled `CAST('0.5' AS DECIMAL(2, 1))`.)
-pub fn session_config() -> datafusion::prelude::SessionConfig {
-    let mut config = datafusion::prelude::SessionConfig::new()
-        .with_information_schema(false)
-        .set_bool("datafusion.sql_parser.map_string_types_to_utf8view", false)
-        .set_bool(
-            "datafusion.execution.parquet.schema_force_view_types",
-            false,
-        )
-        .set_bool("datafusion.execution.parquet.pushdown_filters", false)
-        // Join order is the plan: the left side of every join is its hash
-        // table, built once and shared by the partitions; the views write the
-        // small side first (docs/SEMANTICS.md, "Plans").
-        .set_bool("datafusion.optimizer.join_reordering", false)
-        .set_bool("datafusion.optimizer.repartition_joins", false);
-    config.options_mut().execution.coalesce_batches = true;
-    config
-}
-
-/// A session with [`session_config`] and, if given, a memory limit: a fair
-/// spilling pool, so sorts, joins and aggregations spill to disk beyond it.
-pub fn session_context(memory_limit: Option<u64>) -> Result<SessionContext> {
-    let mut runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new();
-    let mut config = session_config();
-    if let Some(bytes) = memory_limit {
-        // Every sort reserves this much up front to merge its spills; the
-        // default (10 MiB) per sort and partition would exhaust small pools.
-        config.options_mut().execution.sort_spill_reservation_bytes = usize::try_from(bytes / 256)
-            .unwrap_or(1 << 20)
-            .min(10 << 20);
-        let bytes =
-            usize::try_from(bytes).map_err(|_| Error::internal("memory limit too large"))?;
-        runtime = runtime.with_memory_pool(std::sync::Arc::new(
-            datafusion::execution::memory_pool::FairSpillPool::new(bytes),
-        ));
-    }
-    let runtime = runtime
-        .build_arc()
-        .map_err(|e| Error::internal_from("building the runtime", e))?;
-    Ok(SessionContext::new_with_config_rt(
-        session_config(),
-        runtime,
-    ))
-}
-
 /// The data type every money column of the outputs has.
 pub const MONEY: DataType = DataType::Decimal128(38, 2);

@@ -60,7 +60,7 @@ async fn session() -> (tempfile::TempDir, datafusion::prelude::SessionContext) {
     let root = zafra::storage::Location::parse(dir.path().to_str().expect("utf-8 path"))
         .expect("location");
     let tables = zafra::inputs::discover(&root).await.expect("discover");
-    let ctx = zafra::views::session_context(None).expect("session");
+    let ctx = zafra::session::context(zafra::session::SessionSettings::default()).expect("session");
     zafra::inputs::register(&ctx, &root, &tables)
         .await
         .expect("register");

@@ -178,7 +178,8 @@ async fn main() {
     for file in &files {
         let mut runner = sqllogictest::Runner::new(|| async {
             Ok(ZafraDb {
-                ctx: SessionContext::new_with_config(zafra::views::session_config()),
+                ctx: zafra::session::context(zafra::session::SessionSettings::default())
+                    .map_err(|e| DbError(e.to_string()))?,
             })
         });
         let name = file
