@@ -264,3 +264,29 @@ impl DiffReport {
         serde_json::to_string_pretty(&doc).unwrap_or_default()
     }
 }
+
+/// Writes the diff's two tables as Parquet files in `dir` (created if
+/// needed); returns each file's rows and path. An empty table writes no file.
+pub fn export_parquet(
+    report: &DiffReport,
+    dir: &std::path::Path,
+) -> Result<Vec<(u64, std::path::PathBuf)>> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::storage_io(format!("creating {}", dir.display()), e))?;
+    let mut written = Vec::new();
+    for (name, batches) in [
+        ("diff_memberships", &report.memberships),
+        ("diff_segments", &report.segments),
+    ] {
+        let path = dir.join(format!("{name}.parquet"));
+        let schema = match batches.first() {
+            Some(b) => b.schema(),
+            None => continue,
+        };
+        let encoded = crate::publish::encode("diff", schema, batches)?;
+        std::fs::write(&path, &encoded.bytes)
+            .map_err(|e| Error::storage_io(format!("writing {}", path.display()), e))?;
+        written.push((encoded.rows, path));
+    }
+    Ok(written)
+}

@@ -6,6 +6,7 @@
 //! then the manifest). [`pipeline::run`] drives one run and returns a report.
 
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod demo;
 pub mod diff;
@@ -17,6 +18,7 @@ pub mod lease;
 pub mod manifest;
 pub mod pipeline;
 pub mod publish;
+pub mod render;
 pub mod session;
 pub mod snapshots;
 pub mod storage;

@@ -1,0 +1,196 @@
+//! Everything zafra prints on a terminal: one function per report. The
+//! library computes typed reports; this module only formats them.
+
+use std::fmt::Write;
+
+use crate::diff::DiffReport;
+use crate::generate::GenerateReport;
+use crate::pipeline::RunReport;
+use crate::publish::Outcome;
+use crate::snapshots::{SnapshotInfo, Verification};
+
+/// The summary of a run: outcome, clients per segment, thresholds,
+/// campaigns, rejects.
+pub fn run(report: &RunReport) -> String {
+    let m = &report.manifest;
+    let mut s = String::new();
+    let outcome = match &report.outcome {
+        None => match &report.plan {
+            Some(plan) => format!("dry run: nothing published; the real run {plan}"),
+            None => "dry run: nothing published".to_string(),
+        },
+        Some(Outcome::Published) => format!("published to {}", report.output_root),
+        Some(Outcome::Unchanged) => {
+            format!(
+                "unchanged: an identical snapshot is already in {}",
+                report.output_root
+            )
+        }
+        Some(Outcome::Replaced { previous_run_id }) => format!(
+            "published to {} (replaced run {previous_run_id}, kept under _history/)",
+            report.output_root
+        ),
+    };
+    let _ = writeln!(
+        s,
+        "zafra snapshot {} (run {}): {outcome}",
+        m.snapshot_date, m.run_id
+    );
+    let _ = writeln!(s, "\nclients per segment and season:");
+    let _ = writeln!(
+        s,
+        "  {:<10} {:>10} {:>10} {:>10} {:>13}",
+        "season", "RETENCION", "INVERSION", "REVISION", "NO_INVERSION"
+    );
+    for (season, segs) in &m.counts.segments {
+        let n = |k: &str| segs.get(k).copied().unwrap_or(0);
+        let _ = writeln!(
+            s,
+            "  {:<10} {:>10} {:>10} {:>10} {:>13}",
+            season,
+            n("RETENCION"),
+            n("INVERSION"),
+            n("REVISION"),
+            n("NO_INVERSION")
+        );
+    }
+    let _ = writeln!(s, "\nthresholds (high potential / high billing):");
+    for t in &m.thresholds {
+        let _ = writeln!(
+            s,
+            "  {:<10} {} ({}) / {} ({})",
+            t.season_id,
+            t.high_potential,
+            t.high_potential_source,
+            t.high_billing,
+            t.high_billing_source
+        );
+    }
+    let _ = writeln!(s, "\ncampaigns active on {}:", m.snapshot_date);
+    for c in &m.campaigns {
+        let _ = writeln!(
+            s,
+            "  {:<14} {:<9} {:<18} {:>8} members{}",
+            c.campaign_id,
+            c.season_id.as_deref().unwrap_or("-"),
+            c.label.as_deref().unwrap_or("-"),
+            c.members,
+            c.status_note
+                .as_ref()
+                .map(|n| format!("  [{n}]"))
+                .unwrap_or_default()
+        );
+    }
+    let _ = writeln!(s, "\nrejected input rows:");
+    for (table, rows) in &m.counts.input_rows {
+        let rejected = m.counts.rejected_rows.get(table).copied().unwrap_or(0);
+        let reasons = m
+            .counts
+            .reject_reasons
+            .get(table)
+            .map(|r| {
+                r.iter()
+                    .map(|(k, v)| format!("{k}: {v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "  {table:<16} {rejected} of {rows}{}",
+            if reasons.is_empty() {
+                String::new()
+            } else {
+                format!("  ({reasons})")
+            }
+        );
+    }
+    let _ = writeln!(s, "\nunpriced hectares: {}", m.unpriced_hectares);
+    s
+}
+
+/// What `generate` wrote.
+pub fn generate(report: &GenerateReport, out: &std::path::Path) -> String {
+    let mut s = String::new();
+    for table in &report.tables {
+        let _ = writeln!(
+            s,
+            "{:<16} {:>10} rows  {} file(s)",
+            table.table,
+            table.rows,
+            table.files.len()
+        );
+    }
+    let _ = writeln!(
+        s,
+        "generated in {:.1}s into {}",
+        report.elapsed.as_secs_f64(),
+        out.display()
+    );
+    s
+}
+
+/// The committed snapshots, one line each.
+pub fn snapshots(infos: &[SnapshotInfo], root: &str) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{:<12} {:<16} {:>15} {:>11} {:>9} {:>7}  replaced",
+        "date", "run_id", "client_segments", "memberships", "campaigns", "rejects"
+    );
+    for i in infos {
+        let _ = writeln!(
+            s,
+            "{:<12} {:<16} {:>15} {:>11} {:>9} {:>7}  {}",
+            i.snapshot_date,
+            i.run_id,
+            i.client_segments,
+            i.memberships,
+            i.campaigns,
+            i.rejects,
+            if i.replaced.is_empty() {
+                "-".to_string()
+            } else {
+                i.replaced.join(", ")
+            }
+        );
+    }
+    let _ = writeln!(s, "{} committed snapshot(s) in {root}", infos.len());
+    s
+}
+
+/// One snapshot's verification: `ok` or `FAIL` with its problems, and the
+/// leftovers of interrupted runs.
+pub fn verification(v: &Verification) -> String {
+    let mut s = String::new();
+    let date = &v.snapshot_date;
+    for leftover in &v.leftovers {
+        let _ = writeln!(
+            s,
+            "      leftover of an interrupted run (removed by the next run of {date}): {leftover}"
+        );
+    }
+    if v.problems.is_empty() {
+        let _ = writeln!(
+            s,
+            "ok    {date} run {} ({} files)",
+            v.run_id.as_deref().unwrap_or("-"),
+            v.files_checked
+        );
+    } else {
+        let _ = writeln!(s, "FAIL  {date} run {}", v.run_id.as_deref().unwrap_or("-"));
+        for p in &v.problems {
+            let _ = writeln!(s, "      {p}");
+        }
+    }
+    s
+}
+
+/// A diff as a table or as JSON.
+pub fn diff(report: &DiffReport, json: bool) -> String {
+    if json {
+        format!("{}\n", report.to_json())
+    } else {
+        report.to_table()
+    }
+}
