@@ -16,6 +16,7 @@ pub mod generate;
 pub mod inputs;
 pub mod lease;
 pub mod manifest;
+pub mod outputs;
 pub mod pipeline;
 pub mod publish;
 pub mod render;

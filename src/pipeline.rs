@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use chrono::NaiveDate;
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::arrow::datatypes::DataType;
 use datafusion::error::DataFusionError;
 use datafusion::prelude::{SessionContext, col};
 use futures::{FutureExt, StreamExt};
@@ -23,9 +23,10 @@ use crate::lease::Clock;
 use crate::manifest::{
     self, CampaignRecord, CampaignRule, Counts, InputFileRecord, Manifest, ThresholdRecord,
 };
+use crate::outputs::{OUTPUTS, OutputTable};
 use crate::publish::{self, EncodedTable, Outcome, Plan, PublishOptions, Step};
 use crate::storage::Location;
-use crate::views::{self, MONEY, Params};
+use crate::views::{self, Params};
 
 /// How to run.
 #[derive(Debug, Clone)]
@@ -66,75 +67,6 @@ pub struct RunReport {
     /// For a dry run: what the real run would do.
     pub plan: Option<Plan>,
     pub output_root: String,
-}
-
-/// One published table: name, columns with their exact types, sort order.
-struct OutputSpec {
-    name: &'static str,
-    columns: &'static [(&'static str, DataType)],
-    sort: &'static [&'static str],
-}
-
-const OUTPUTS: &[OutputSpec] = &[
-    OutputSpec {
-        name: "client_segments",
-        columns: &[
-            ("season_id", DataType::Utf8),
-            ("client_id", DataType::Utf8),
-            ("potential", MONEY),
-            ("billing", MONEY),
-            ("segment", DataType::Utf8),
-            ("has_cadastre", DataType::Boolean),
-            ("has_sales", DataType::Boolean),
-        ],
-        sort: &["season_id", "client_id"],
-    },
-    OutputSpec {
-        name: "memberships",
-        columns: &[
-            ("campaign_id", DataType::Utf8),
-            ("client_id", DataType::Utf8),
-            ("season_id", DataType::Utf8),
-            ("potential", MONEY),
-            ("billing", MONEY),
-            ("segment", DataType::Utf8),
-        ],
-        sort: &["campaign_id", "client_id"],
-    },
-    OutputSpec {
-        name: "campaign_summary",
-        columns: &[
-            ("campaign_id", DataType::Utf8),
-            ("description", DataType::Utf8),
-            ("season_id", DataType::Utf8),
-            ("label", DataType::Utf8),
-            ("members", DataType::Int64),
-            ("potential_total", MONEY),
-            ("billing_total", MONEY),
-            ("status_note", DataType::Utf8),
-        ],
-        sort: &["campaign_id"],
-    },
-    OutputSpec {
-        name: "rejects",
-        columns: &[
-            ("table_name", DataType::Utf8),
-            ("row_key", DataType::Utf8),
-            ("reason", DataType::Utf8),
-        ],
-        sort: &["table_name", "row_key", "reason"],
-    },
-];
-
-impl OutputSpec {
-    fn schema(&self) -> SchemaRef {
-        Arc::new(Schema::new(
-            self.columns
-                .iter()
-                .map(|(name, t)| Field::new(*name, t.clone(), true))
-                .collect::<Vec<_>>(),
-        ))
-    }
 }
 
 /// Runs the job for one as-of date, on the roots of the configuration.
@@ -570,7 +502,7 @@ async fn compute(
 /// Checks each batch has the exact output types (string encodings are
 /// normalised to Utf8; anything else differing is a bug) and that every
 /// money value fits DECIMAL(38,2).
-fn conform(spec: &OutputSpec, batches: Vec<RecordBatch>) -> Result<Vec<RecordBatch>> {
+fn conform(spec: &OutputTable, batches: Vec<RecordBatch>) -> Result<Vec<RecordBatch>> {
     let schema = spec.schema();
     batches
         .into_iter()

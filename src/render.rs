@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use crate::diff::DiffReport;
 use crate::generate::GenerateReport;
+use crate::outputs::OUTPUTS;
 use crate::pipeline::RunReport;
 use crate::publish::Outcome;
 use crate::snapshots::{SnapshotInfo, Verification};
@@ -130,30 +131,31 @@ pub fn generate(report: &GenerateReport, out: &std::path::Path) -> String {
     s
 }
 
-/// The committed snapshots, one line each.
+/// The committed snapshots, one line each: rows per published table.
 pub fn snapshots(infos: &[SnapshotInfo], root: &str) -> String {
     let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "{:<12} {:<16} {:>15} {:>11} {:>9} {:>7}  replaced",
-        "date", "run_id", "client_segments", "memberships", "campaigns", "rejects"
-    );
+    let _ = write!(s, "{:<12} {:<16}", "date", "run_id");
+    for table in OUTPUTS {
+        let _ = write!(s, " {:>w$}", table.listing, w = table.listing.len());
+    }
+    let _ = writeln!(s, "  replaced");
     for i in infos {
-        let _ = writeln!(
-            s,
-            "{:<12} {:<16} {:>15} {:>11} {:>9} {:>7}  {}",
-            i.snapshot_date,
-            i.run_id,
-            i.client_segments,
-            i.memberships,
-            i.campaigns,
-            i.rejects,
-            if i.replaced.is_empty() {
-                "-".to_string()
-            } else {
-                i.replaced.join(", ")
-            }
-        );
+        let _ = write!(s, "{:<12} {:<16}", i.snapshot_date, i.run_id);
+        for table in OUTPUTS {
+            let rows = i
+                .rows
+                .iter()
+                .find(|(name, _)| *name == table.name)
+                .map(|(_, n)| *n)
+                .unwrap_or(0);
+            let _ = write!(s, " {:>w$}", rows, w = table.listing.len());
+        }
+        let replaced = if i.replaced.is_empty() {
+            "-".to_string()
+        } else {
+            i.replaced.join(", ")
+        };
+        let _ = writeln!(s, "  {replaced}");
     }
     let _ = writeln!(s, "{} committed snapshot(s) in {root}", infos.len());
     s

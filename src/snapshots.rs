@@ -17,10 +17,8 @@ pub struct SnapshotInfo {
     pub snapshot_date: String,
     pub run_id: String,
     pub content_digest: String,
-    pub client_segments: u64,
-    pub memberships: u64,
-    pub campaigns: u64,
-    pub rejects: u64,
+    /// Rows per published table, in [`crate::outputs::OUTPUTS`] order.
+    pub rows: Vec<(&'static str, u64)>,
     /// Run ids of the snapshots this date replaced, kept under `_history/`.
     pub replaced: Vec<String>,
 }
@@ -37,10 +35,10 @@ pub async fn list(out: &Location) -> Result<Vec<SnapshotInfo>> {
             snapshot_date: m.snapshot_date.clone(),
             run_id: m.run_id.clone(),
             content_digest: m.content_digest.clone(),
-            client_segments: count("client_segments"),
-            memberships: count("memberships"),
-            campaigns: count("campaign_summary"),
-            rejects: count("rejects"),
+            rows: crate::outputs::OUTPUTS
+                .iter()
+                .map(|t| (t.name, count(t.name)))
+                .collect(),
             replaced: replaced_runs(out, &date).await?,
         });
     }

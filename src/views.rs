@@ -2,7 +2,6 @@
 //! order; and the two parameter relations they read (`run_params`,
 //! `config_thresholds`), built from typed literal values — never from SQL text.
 
-use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::{LogicalPlanBuilder, col, lit};
 use datafusion::prelude::{DataFrame, SessionContext};
@@ -378,5 +377,4 @@ pub async fn register_view_list(ctx: &SessionContext, views: &[View]) -> Result<
     Ok(())
 }
 
-/// The data type every money column of the outputs has.
-pub const MONEY: DataType = DataType::Decimal128(38, 2);
+pub use crate::outputs::MONEY;

@@ -1,0 +1,160 @@
+//! The published tables, each declared once: its view (the file
+//! `sql/marts/<name>.sql`, which is also its folder under the output root),
+//! its exact Arrow columns, its sort order, its column in `zafra snapshots`
+//! and its grain. A run computes, encodes and publishes exactly these, in
+//! this order; `snapshots`, the run summary and the README's Outputs table
+//! read them from here (a test fails if the README disagrees). Adding a
+//! table: CONTRIBUTING.md.
+
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+
+/// The data type every money column of the outputs has.
+pub const MONEY: DataType = DataType::Decimal128(38, 2);
+
+/// One published table.
+#[derive(Debug)]
+pub struct OutputTable {
+    /// The view that computes it, and its folder under the output root.
+    pub name: &'static str,
+    /// Columns in file order, with their exact types.
+    pub columns: &'static [(&'static str, DataType)],
+    /// The rows' order (ascending, nulls last), also across files.
+    pub sort: &'static [&'static str],
+    /// Its row-count column in `zafra snapshots`.
+    pub listing: &'static str,
+    /// What one row is.
+    pub grain: &'static str,
+}
+
+impl OutputTable {
+    /// The Parquet schema of its files (every column nullable).
+    pub fn schema(&self) -> SchemaRef {
+        Arc::new(Schema::new(
+            self.columns
+                .iter()
+                .map(|(name, t)| Field::new(*name, t.clone(), true))
+                .collect::<Vec<_>>(),
+        ))
+    }
+}
+
+/// The published tables, in the order they are computed and listed.
+pub const OUTPUTS: &[OutputTable] = &[
+    OutputTable {
+        name: "client_segments",
+        columns: &[
+            ("season_id", DataType::Utf8),
+            ("client_id", DataType::Utf8),
+            ("potential", MONEY),
+            ("billing", MONEY),
+            ("segment", DataType::Utf8),
+            ("has_cadastre", DataType::Boolean),
+            ("has_sales", DataType::Boolean),
+        ],
+        sort: &["season_id", "client_id"],
+        listing: "client_segments",
+        grain: "season in scope × client in scope",
+    },
+    OutputTable {
+        name: "memberships",
+        columns: &[
+            ("campaign_id", DataType::Utf8),
+            ("client_id", DataType::Utf8),
+            ("season_id", DataType::Utf8),
+            ("potential", MONEY),
+            ("billing", MONEY),
+            ("segment", DataType::Utf8),
+        ],
+        sort: &["campaign_id", "client_id"],
+        listing: "memberships",
+        grain: "active campaign × member client",
+    },
+    OutputTable {
+        name: "campaign_summary",
+        columns: &[
+            ("campaign_id", DataType::Utf8),
+            ("description", DataType::Utf8),
+            ("season_id", DataType::Utf8),
+            ("label", DataType::Utf8),
+            ("members", DataType::Int64),
+            ("potential_total", MONEY),
+            ("billing_total", MONEY),
+            ("status_note", DataType::Utf8),
+        ],
+        sort: &["campaign_id"],
+        listing: "campaigns",
+        grain: "campaign active on D",
+    },
+    OutputTable {
+        name: "rejects",
+        columns: &[
+            ("table_name", DataType::Utf8),
+            ("row_key", DataType::Utf8),
+            ("reason", DataType::Utf8),
+        ],
+        sort: &["table_name", "row_key", "reason"],
+        listing: "rejects",
+        grain: "rejected input row",
+    },
+];
+
+/// The README's Outputs table rows for the published tables, as the README
+/// must spell them.
+pub fn readme_rows() -> Vec<String> {
+    OUTPUTS
+        .iter()
+        .map(|t| {
+            let columns: Vec<String> = t.columns.iter().map(|(c, _)| format!("`{c}`")).collect();
+            format!(
+                "| `{}/snapshot_date=D/` | {} | {} | `{}` |",
+                t.name,
+                t.grain,
+                columns.join(", "),
+                t.sort.join(", ")
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The README's Outputs table lists exactly the registry's tables, with
+    /// their grain, columns and order.
+    #[test]
+    fn the_readme_outputs_table_is_the_registry() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+        let readme = std::fs::read_to_string(path).unwrap();
+        let section = readme
+            .split("\n## Outputs\n")
+            .nth(1)
+            .and_then(|rest| rest.split("\n## ").next())
+            .expect("README has an Outputs section");
+        let rows: Vec<String> = section
+            .lines()
+            .filter(|l| l.starts_with("| `") && !l.starts_with("| `_manifests/"))
+            .map(str::to_string)
+            .collect();
+        assert_eq!(rows, readme_rows());
+    }
+
+    #[test]
+    fn every_output_is_a_mart_view_sorted_by_its_own_columns() {
+        for table in OUTPUTS {
+            let sql = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("sql/marts")
+                .join(format!("{}.sql", table.name));
+            assert!(sql.exists(), "{} has no view {}", table.name, sql.display());
+            for key in table.sort {
+                assert!(
+                    table.columns.iter().any(|(c, _)| c == key),
+                    "{} sorts by {key}, not one of its columns",
+                    table.name
+                );
+            }
+        }
+    }
+}
