@@ -19,6 +19,7 @@ pub mod publish;
 pub mod snapshots;
 pub mod storage;
 pub mod telemetry;
+pub mod values;
 pub mod views;
 
 pub use error::{Error, ExitStatus, Result};
