@@ -166,11 +166,10 @@ fn first_bad(array: &ArrayRef, target: &DataType) -> Option<(usize, String)> {
                     Ok(_) => {}
                 }
             }
-            // Not one value on its own: report the batch's first row.
-            Some((
-                0,
-                format!("cannot be read as {}: {whole}", sql_type(target)),
-            ))
+            // No single value fails: nothing to name (the caller falls back
+            // to the query's own message).
+            tracing::debug!(error = %whole, "a column's cast fails but none of its values does");
+            None
         }
     }
 }
@@ -179,6 +178,26 @@ fn first_bad(array: &ArrayRef, target: &DataType) -> Option<(usize, String)> {
 fn date_from_days(days: i32) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(1970, 1, 1)?
         .checked_add_signed(chrono::TimeDelta::try_days(days.into())?)
+}
+
+/// Whether a date or timestamp value lies outside the calendar's range (or
+/// DATE's); `None` if it is not one.
+fn date_out_of_range(array: &ArrayRef, i: usize) -> Option<bool> {
+    let per_day: i64 = match array.data_type() {
+        DataType::Date32 => 1,
+        DataType::Date64 | DataType::Timestamp(TimeUnit::Millisecond, _) => 86_400_000,
+        DataType::Timestamp(TimeUnit::Second, _) => 86_400,
+        DataType::Timestamp(TimeUnit::Microsecond, _) => 86_400_000_000,
+        DataType::Timestamp(TimeUnit::Nanosecond, _) => 86_400_000_000_000,
+        _ => return None,
+    };
+    let raw = cast_with_options(&array.slice(i, 1), &DataType::Int64, &LENIENT).ok()?;
+    let raw = raw.as_primitive_opt::<Int64Type>()?;
+    if !raw.is_valid(0) {
+        return None;
+    }
+    let days = raw.value(0).div_euclid(per_day);
+    Some(i32::try_from(days).ok().and_then(date_from_days).is_none())
 }
 
 /// What is wrong with `array[i]` read as `target`, naming the value.
@@ -204,7 +223,9 @@ fn describe(array: &ArrayRef, i: usize, target: &DataType, error: Option<&str>) 
             "value {text} does not fit {}, the column's type over all of the table's files (its largest scale)",
             sql_type(target)
         ),
-        DataType::Date32 => format!("date {text} is out of the supported range"),
+        DataType::Date32 if date_out_of_range(array, i) != Some(false) => {
+            format!("date {text} is out of the supported range")
+        }
         DataType::Utf8 => "value is not valid UTF-8 text".to_string(),
         _ => format!(
             "value {text} cannot be read as {}: {}",
@@ -693,4 +714,100 @@ async fn figure_error(
         example,
     }))
     .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::arrow::array::{
+        Date64Array, Decimal128Array, Float64Array, StringArray, TimestampSecondArray,
+    };
+
+    #[test]
+    fn the_first_value_the_cast_rejects_is_named() {
+        let floats: ArrayRef = Arc::new(Float64Array::from(vec![
+            Some(1.5),
+            None,
+            Some(f64::NAN),
+            Some(f64::INFINITY),
+        ]));
+        let target = DataType::Decimal128(38, 6);
+        assert_eq!(
+            first_bad(&floats, &target),
+            Some((2, "value NaN is not a number".to_string()))
+        );
+        let floats: ArrayRef = Arc::new(Float64Array::from(vec![1.0, f64::NEG_INFINITY, 1e300]));
+        assert_eq!(
+            first_bad(&floats, &target),
+            Some((1, "value -inf is not a finite number".to_string()))
+        );
+        let floats: ArrayRef = Arc::new(Float64Array::from(vec![1e31, 1e300]));
+        let (row, problem) = first_bad(&floats, &target).unwrap();
+        assert_eq!(row, 1);
+        assert!(
+            problem.starts_with("value 1e300 does not fit DECIMAL(38,6)"),
+            "{problem}"
+        );
+
+        let decimals: ArrayRef = Arc::new(
+            Decimal128Array::from(vec![1, 10_i128.pow(37)])
+                .with_precision_and_scale(38, 0)
+                .unwrap(),
+        );
+        let (row, problem) = first_bad(&decimals, &DataType::Decimal128(38, 2)).unwrap();
+        assert_eq!(row, 1);
+        assert!(
+            problem.starts_with(
+                "value 10000000000000000000000000000000000000 does not fit DECIMAL(38,2)"
+            ),
+            "{problem}"
+        );
+        assert_eq!(first_bad(&decimals, &DataType::Decimal128(38, 0)), None);
+    }
+
+    #[test]
+    fn dates_beyond_the_calendar_are_named_with_their_raw_count() {
+        let date64: ArrayRef = Arc::new(Date64Array::from(vec![0, 9_000_000_000_000_000_000]));
+        assert_eq!(
+            first_bad(&date64, &DataType::Date32),
+            Some((
+                1,
+                "date 9000000000000000000 milliseconds since 1970-01-01 is out of the supported range"
+                    .to_string()
+            ))
+        );
+        // Within DATE's range but beyond the calendar's: the cast itself fails.
+        let seconds: ArrayRef = Arc::new(TimestampSecondArray::from(vec![86_400, i64::MAX / 2]));
+        let (row, problem) = first_bad(&seconds, &DataType::Date32).unwrap();
+        assert_eq!(row, 1);
+        assert!(
+            problem.ends_with("is out of the supported range"),
+            "{problem}"
+        );
+        let fine: ArrayRef = Arc::new(TimestampSecondArray::from(vec![86_400]));
+        assert_eq!(first_bad(&fine, &DataType::Date32), None);
+    }
+
+    #[test]
+    fn row_keys_are_written_like_rejects_row_key() {
+        let batch = RecordBatch::try_from_iter(vec![
+            (
+                "client_id",
+                Arc::new(StringArray::from(vec![Some("C1"), None])) as ArrayRef,
+            ),
+            (
+                "rate_date",
+                Arc::new(Date64Array::from(vec![86_400_000, 0])) as ArrayRef,
+            ),
+        ])
+        .unwrap();
+        assert_eq!(
+            row_key(&batch, &["client_id", "rate_date"], 0),
+            "C1|1970-01-02"
+        );
+        assert_eq!(
+            row_key(&batch, &["client_id", "rate_date"], 1),
+            "<null>|1970-01-01"
+        );
+    }
 }
