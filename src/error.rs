@@ -74,10 +74,53 @@ pub enum InputError {
         total: u64,
         ratio: f64,
     },
+    /// One input value the job cannot read as its column's type (boxed: it
+    /// names a lot).
+    #[error(transparent)]
+    BadValue(Box<BadValue>),
+    /// A money figure that cannot be published exactly (boxed, likewise).
+    #[error(transparent)]
+    FigureOutOfRange(Box<FigureOutOfRange>),
     #[error("--strict: campaign problems: {}", notes.join("; "))]
     StrictCampaigns { notes: Vec<String> },
     #[error("reading the input data failed: {detail}")]
     Data { detail: String },
+}
+
+/// One input value the job cannot read as its column's type (NaN, an
+/// infinity, a number or date out of range, text that is not UTF-8).
+#[derive(Debug, thiserror::Error)]
+#[error("table `{table}`, file `{file}`, column `{column}`, key {key}: {problem}")]
+pub struct BadValue {
+    pub table: String,
+    pub file: String,
+    pub column: String,
+    /// The row's key, as in `rejects.row_key`, quoted.
+    pub key: String,
+    /// What is wrong, naming the value.
+    pub problem: String,
+}
+
+/// A money figure (a client's potential or billing, a campaign total) whose
+/// exact value cannot be published as DECIMAL(38,2).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{figure} of {group} cannot be published exactly: {reason}; it sums table `{table}`, column `{column}`; example: file `{file}`, key {key}: {example}"
+)]
+pub struct FigureOutOfRange {
+    /// `potential`, `billing`, `potential_total`, `billing_total`.
+    pub figure: String,
+    /// e.g. "client 'C1' in season '2025/26'".
+    pub group: String,
+    /// Why, naming the value.
+    pub reason: String,
+    pub table: String,
+    pub column: String,
+    pub file: String,
+    /// The example row's key, quoted.
+    pub key: String,
+    /// The example row's contribution.
+    pub example: String,
 }
 
 /// A configuration or usage problem (exit 2).

@@ -6,7 +6,8 @@ use std::fmt::Write;
 
 use chrono::NaiveDate;
 use datafusion::arrow::array::RecordBatch;
-use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::datatypes::{DataType, i256};
+use datafusion::common::ScalarValue;
 use datafusion::functions_aggregate::expr_fn::{count, max, min, sum};
 use datafusion::prelude::{SessionContext, cast, col, lit};
 use rust_decimal::Decimal;
@@ -276,8 +277,9 @@ async fn query(
         .filter(col("client_id").eq(client))
         .map_err(wrap)?;
     if columns.contains(&"contribution") {
+        // productive_ha × rate, exact (DECIMAL(76, s): it cannot overflow).
         df = df
-            .with_column("contribution", col("productive_ha") * col("rate"))
+            .with_column("contribution", col("parcel_potential"))
             .map_err(wrap)?;
     }
     collect(df, columns, order).await
@@ -332,7 +334,9 @@ async fn billing_groups(ctx: &SessionContext, client: &str) -> Result<Vec<Vec<Op
             vec![col("season_id"), col("document_type"), col("currency")],
             vec![
                 count(lit(1)).alias("lines"),
-                sum(col("amount")).alias("amount"),
+                // Summed as DECIMAL(76, s), like the views: it cannot wrap.
+                sum(col("amount") + lit(ScalarValue::Decimal256(Some(i256::ZERO), 39, 0)))
+                    .alias("amount"),
                 min(col("fx_rate")).alias("fx_min"),
                 max(col("fx_rate")).alias("fx_max"),
                 sum(col("signed_amount")).alias("signed"),

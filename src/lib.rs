@@ -24,6 +24,7 @@ pub mod session;
 pub mod snapshots;
 pub mod storage;
 pub mod telemetry;
+pub mod values;
 pub mod views;
 
 pub use error::{Error, ExitStatus, Result};

@@ -23,7 +23,7 @@ use crate::lease::Clock;
 use crate::manifest::{
     self, CampaignRecord, CampaignRule, Counts, InputFileRecord, Manifest, ThresholdRecord,
 };
-use crate::outputs::{OUTPUTS, OutputTable};
+use crate::outputs::{MONEY, OUTPUTS, OutputTable};
 use crate::publish::{self, EncodedTable, Outcome, Plan, PublishOptions, Step};
 use crate::storage::Location;
 use crate::views::{self, Params};
@@ -105,6 +105,7 @@ async fn run_inner(
     let t = Instant::now();
     let (tables, input_records) = async {
         let tables = inputs::discover(input_root).await?;
+        crate::values::check_table_sizes(&tables)?;
         let records = digest_inputs(input_root, &tables).await?;
         info!(
             tables = tables.len(),
@@ -144,6 +145,11 @@ async fn run_inner(
         .instrument(info_span!("compute"))
         .await??;
     timings.insert("compute".to_string(), t.elapsed().as_millis() as u64);
+    // A money figure that cannot be published exactly is null in the views
+    // (docs/SEMANTICS.md, "Exact money"): name it and stop.
+    if has_null_money(&computed) {
+        return Err(crate::values::money_error(&ctx, input_root, &tables).await);
+    }
 
     // Stage 4: row-level rejects and campaign problems.
     let counts = counts(&computed, &tables)?;
@@ -378,6 +384,9 @@ async fn classify(root: &Location, tables: &[InputTable], e: DataFusionError) ->
         if let Some(error) = find_unreadable_file(root, tables).await {
             return error;
         }
+        if let Some(error) = crate::values::find_bad_value(root, tables).await {
+            return error;
+        }
         return InputError::Data {
             detail: root_cause.to_string(),
         }
@@ -540,6 +549,19 @@ fn conform(spec: &OutputTable, batches: Vec<RecordBatch>) -> Result<Vec<RecordBa
                 .map_err(|e| Error::internal_from(format!("building {}", spec.name), e))
         })
         .collect()
+}
+
+/// Whether any money value of the computed outputs is null: the views leave
+/// a figure null when it cannot be published exactly (`check_money`).
+fn has_null_money(computed: &[Vec<RecordBatch>]) -> bool {
+    OUTPUTS.iter().zip(computed).any(|(spec, batches)| {
+        spec.columns.iter().enumerate().any(|(i, (_, t))| {
+            *t == MONEY
+                && batches
+                    .iter()
+                    .any(|b| b.columns().get(i).is_some_and(|c| c.null_count() > 0))
+        })
+    })
 }
 
 /// Reads a string column of a batch (Utf8 after [`conform`]).

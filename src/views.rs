@@ -59,6 +59,7 @@ pub const VIEWS: &[View] = &[
     view!("marts", "campaign_summary"),
     view!("marts", "rejects"),
     view!("checks", "report_unpriced"),
+    view!("checks", "check_money"),
 ];
 
 /// How many views of [`VIEWS`] (the small tables' staging and the table-level

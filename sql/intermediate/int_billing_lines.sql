@@ -4,6 +4,13 @@
 -- signed amount in the base currency (CREDIT_NOTE -1, INVOICE and DEBIT_NOTE
 -- +1), exact. Parameters: run_params.as_of.
 --
+-- signed_amount is a DECIMAL(76, s) (Decimal256), s = the scales of amount
+-- and fx_rate added: each factor is widened to 76 digits keeping its own
+-- scale (adding a zero of type DECIMAL(39, 0) does that without naming the
+-- scale), so the product of two values of at most 38 digits is exact and
+-- cannot overflow, and the sums over it (`billing`) cannot wrap
+-- (docs/SEMANTICS.md, "Exact money").
+--
 -- The season windows (a few rows) are the left side of the range join, so
 -- the sales rows stream through it (docs/SEMANTICS.md, "Plans").
 -- The signed amount is computed before the join, so a query that needs only
@@ -13,8 +20,9 @@ WITH sales AS (
         document_id, line_no, client_id, document_date, document_type,
         currency, amount, fx_rate,
         CASE
-            WHEN document_type = 'CREDIT_NOTE' THEN -(amount * fx_rate)
-            ELSE amount * fx_rate
+            WHEN document_type = 'CREDIT_NOTE'
+                THEN -((amount + CAST(0 AS DECIMAL(39, 0))) * (fx_rate + CAST(0 AS DECIMAL(39, 0))))
+            ELSE (amount + CAST(0 AS DECIMAL(39, 0))) * (fx_rate + CAST(0 AS DECIMAL(39, 0)))
         END AS signed_amount
     FROM int_sales
     WHERE reject_reason IS NULL AND status = 'VALID' AND client_in_scope

@@ -2,7 +2,11 @@
 -- that applies: the parcel's row for that season if it has one, else its row
 -- with a null season_id (contract §3). `rate` is the (season, activity) rate,
 -- else the (season, '*') rate, else null (unpriced); `rate_activity` says
--- which. Uses no parameters.
+-- which; `cadastre_season_id` is the applied row's own season_id (null for a
+-- generic row). `parcel_potential` = productive_ha × rate, exact, as a
+-- DECIMAL(76, s) (each factor widened to 76 digits keeping its scale, so the
+-- product cannot overflow; docs/SEMANTICS.md, "Exact money"); null when
+-- unpriced. Uses no parameters.
 --
 -- The small side of each join comes first (its hash table): seasons and
 -- rates (docs/SEMANTICS.md, "Plans").
@@ -23,13 +27,17 @@ rates AS (
 ),
 
 season_specific AS (
-    SELECT p.season_id, p.client_id, p.parcel_id, p.activity, p.productive_ha
+    SELECT
+        p.season_id, p.client_id, p.parcel_id, p.activity, p.productive_ha,
+        p.season_id AS cadastre_season_id
     FROM seasons AS s
     INNER JOIN parcels AS p ON p.season_id = s.season_id
 ),
 
 generic AS (
-    SELECT s.season_id, p.client_id, p.parcel_id, p.activity, p.productive_ha
+    SELECT
+        s.season_id, p.client_id, p.parcel_id, p.activity, p.productive_ha,
+        p.season_id AS cadastre_season_id
     FROM seasons AS s
     CROSS JOIN parcels AS p
     WHERE p.season_id IS NULL
@@ -76,5 +84,8 @@ SELECT
     CASE
         WHEN exact_rate IS NOT NULL THEN activity
         WHEN fallback_rate IS NOT NULL THEN '*'
-    END AS rate_activity
+    END AS rate_activity,
+    cadastre_season_id,
+    (productive_ha + CAST(0 AS DECIMAL(39, 0)))
+        * (COALESCE(exact_rate, fallback_rate) + CAST(0 AS DECIMAL(39, 0))) AS parcel_potential
 FROM with_fallback

@@ -4,7 +4,9 @@
 -- null when none) and its advisory label: TODOS, SOLO_POTENCIAL,
 -- SOLO_FACTURACION, or with both flags the segment of the ranges' midpoints
 -- (a null bound takes the other bound; both null -> 0) under the season's
--- thresholds, null when the season is unknown. Uses no parameters.
+-- thresholds, null when the season is unknown. The midpoints are exact: the
+-- bounds come widened to 76 digits from stg_campaigns, so their sum cannot
+-- overflow. Uses no parameters.
 WITH campaigns AS (
     SELECT * FROM int_campaigns_on_date
 ),

@@ -2,10 +2,41 @@
 -- counted sales line (contract §4). billing = the exact sum of the lines'
 -- signed base-currency amounts, rounded once to 2 decimals half away from
 -- zero (a cast to DECIMAL(38,2) rounds that way). Uses no parameters.
+--
+-- Exact money (docs/SEMANTICS.md): the lines are DECIMAL(76, s) and the sum
+-- is only used when every line is below 10^36 in absolute value, so it cannot
+-- have wrapped. A figure that cannot be published exactly is null, with its
+-- billing_problem: 'line' (a line of 10^36 or more) or 'sum' (the sum does
+-- not round into DECIMAL(38,2): |sum| >= 10^36 - 0.005). check_money stops
+-- the run on either.
+WITH sums AS (
+    SELECT
+        season_id,
+        client_id,
+        SUM(signed_amount) AS exact_billing,
+        MAX(abs(signed_amount)) AS largest_line,
+        COUNT(*) AS sales_lines
+    FROM int_billing_lines
+    GROUP BY season_id, client_id
+),
+
+checked AS (
+    SELECT
+        *,
+        CASE
+            WHEN largest_line >= CAST('1000000000000000000000000000000000000' AS DECIMAL(37, 0))
+                THEN 'line'
+            WHEN abs(exact_billing)
+                >= CAST('999999999999999999999999999999999999.995' AS DECIMAL(39, 3))
+                THEN 'sum'
+        END AS billing_problem
+    FROM sums
+)
+
 SELECT
     season_id,
     client_id,
-    CAST(SUM(signed_amount) AS DECIMAL(38, 2)) AS billing,
-    COUNT(*) AS sales_lines
-FROM int_billing_lines
-GROUP BY season_id, client_id
+    CASE WHEN billing_problem IS NULL THEN CAST(exact_billing AS DECIMAL(38, 2)) END AS billing,
+    billing_problem,
+    sales_lines
+FROM checked
