@@ -126,7 +126,7 @@ impl JobConfig {
     pub fn from_toml(text: &str, origin: &str, overrides: &Overrides) -> Result<Self, ConfigError> {
         let file: ConfigFile = toml::from_str(text).map_err(|e| ConfigError::Parse {
             path: origin.to_string(),
-            message: e.to_string().trim_end().to_string(),
+            source: Box::new(e),
         })?;
         Self::resolve(file, overrides)
     }
@@ -206,7 +206,7 @@ pub fn output_root_of(path: &Path) -> Result<Option<String>, ConfigError> {
     })?;
     let file: ConfigFile = toml::from_str(&text).map_err(|e| ConfigError::Parse {
         path: path.display().to_string(),
-        message: e.to_string().trim_end().to_string(),
+        source: Box::new(e),
     })?;
     Ok(file.output.root)
 }
@@ -306,22 +306,38 @@ mod tests {
         assert_eq!(cfg.max_reject_ratio, 0.02);
     }
 
+    /// An error with its causes, as the binary prints them.
+    fn chain(e: &dyn std::error::Error) -> String {
+        let mut text = e.to_string();
+        let mut cause = e.source();
+        while let Some(c) = cause {
+            text.push_str(": ");
+            text.push_str(&c.to_string());
+            cause = c.source();
+        }
+        text
+    }
+
     #[test]
     fn unknown_key_is_an_error() {
         let err = parse(&format!("{BASE}[segments]\nhigh_potencial = \"1\"\n")).unwrap_err();
-        assert!(err.to_string().contains("high_potencial"), "{err}");
+        assert!(chain(&err).contains("high_potencial"), "{}", chain(&err));
     }
 
     #[test]
     fn three_decimals_is_an_error() {
         let err = parse(&format!("{BASE}[segments]\nhigh_billing = \"1.005\"\n")).unwrap_err();
-        assert!(err.to_string().contains("more than 2 decimals"), "{err}");
+        assert!(
+            chain(&err).contains("more than 2 decimals"),
+            "{}",
+            chain(&err)
+        );
     }
 
     #[test]
     fn float_threshold_is_an_error() {
         let err = parse(&format!("{BASE}[segments]\nhigh_billing = 1.5\n")).unwrap_err();
-        assert!(err.to_string().contains("float"), "{err}");
+        assert!(chain(&err).contains("float"), "{}", chain(&err));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use datafusion::prelude::{ParquetReadOptions, SessionContext, col, lit};
 
-use crate::error::{ConfigError, Error, Result, quoted};
+use crate::error::{Error, Result, quoted};
 use crate::manifest::{Manifest, normalise_decimal};
 use crate::publish::read_manifest;
 use crate::storage::Location;
@@ -36,12 +36,11 @@ pub struct DiffReport {
 
 pub async fn diff(out: &Location, opts: &DiffOptions) -> Result<DiffReport> {
     let load = |date: String| async move {
-        read_manifest(out, &date).await?.ok_or_else(|| {
-            Error::from(ConfigError::Invalid(format!(
-                "no committed snapshot for {date} in {}",
-                out.display()
-            )))
-        })
+        read_manifest(out, &date)
+            .await?
+            .ok_or_else(|| Error::NotFound {
+                what: format!("no committed snapshot for {date} in {}", out.display()),
+            })
     };
     let from = load(opts.from.clone()).await?;
     let to = load(opts.to.clone()).await?;

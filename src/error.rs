@@ -132,8 +132,12 @@ pub enum ConfigError {
         #[source]
         source: std::io::Error,
     },
-    #[error("config file `{path}` is invalid: {message}")]
-    Parse { path: String, message: String },
+    #[error("config file `{path}` is invalid")]
+    Parse {
+        path: String,
+        #[source]
+        source: Box<toml::de::Error>,
+    },
     #[error("config: {0}")]
     Invalid(String),
 }
@@ -165,6 +169,29 @@ pub enum Error {
     },
     #[error("verify found problems in snapshot(s) {0}")]
     VerifyFailed(String),
+    /// Something the command was asked about does not exist (a snapshot, a
+    /// client): a usage error.
+    #[error("{what}")]
+    NotFound { what: String },
+    /// A manifest that is not valid JSON of the manifest format.
+    #[error("unreadable manifest {path}")]
+    BadManifest {
+        path: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The memory pool of `[limits] memory` cannot hold what a query needs.
+    #[error("`[limits] memory` is too small for this data")]
+    MemoryExhausted {
+        #[source]
+        source: datafusion::error::DataFusionError,
+    },
+    /// The object store failed while a query read the input tables.
+    #[error("storage error while reading the input tables")]
+    InputStorage {
+        #[source]
+        source: datafusion::error::DataFusionError,
+    },
     #[error("generating data failed")]
     Generate(#[from] crate::generate::GenerateError),
     #[error("internal error (a bug): {context}")]
@@ -184,7 +211,11 @@ impl Error {
             Error::Storage { .. } => ExitStatus::Storage,
             Error::Busy { .. } | Error::LeaseLost { .. } => ExitStatus::Storage,
             Error::VerifyFailed(_) => ExitStatus::InputData,
+            Error::NotFound { .. } | Error::MemoryExhausted { .. } => ExitStatus::Usage,
+            Error::BadManifest { .. } => ExitStatus::Internal,
+            Error::InputStorage { .. } => ExitStatus::Storage,
             // The scale is validated by the CLI; what remains is writing files.
+            Error::Generate(crate::generate::GenerateError::InvalidScale(_)) => ExitStatus::Usage,
             Error::Generate(_) => ExitStatus::Storage,
             Error::Internal { .. } => ExitStatus::Internal,
         }

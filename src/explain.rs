@@ -13,7 +13,7 @@ use datafusion::prelude::{SessionContext, cast, col, lit};
 use rust_decimal::Decimal;
 
 use crate::config::JobConfig;
-use crate::error::{ConfigError, Error, Result, quoted};
+use crate::error::{Error, Result, quoted};
 use crate::inputs;
 use crate::pipeline::{session, strings};
 use crate::storage::Location;
@@ -30,9 +30,9 @@ pub async fn explain(job: &JobConfig, as_of: NaiveDate, client: &str) -> Result<
 
     let known = query(&ctx, "stg_clients", id(), &["is_active"], &[]).await?;
     let Some(row) = known.first() else {
-        return Err(
-            ConfigError::Invalid(format!("client {} is not in `clients`", quoted(client))).into(),
-        );
+        return Err(Error::NotFound {
+            what: format!("client {} is not in `clients`", quoted(client)),
+        });
     };
     if row[0].as_deref() != Some("true") {
         let _ = writeln!(

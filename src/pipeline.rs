@@ -364,21 +364,11 @@ async fn classify(root: &Location, tables: &[InputTable], e: DataFusionError) ->
             .is_some(),
         _ => false,
     };
-    if let DataFusionError::ResourcesExhausted(detail) = root_cause {
-        return crate::error::ConfigError::Invalid(format!(
-            "`[limits] memory` is too small for this data: {detail}"
-        ))
-        .into();
+    if matches!(root_cause, DataFusionError::ResourcesExhausted(_)) {
+        return Error::MemoryExhausted { source: e };
     }
-    if let DataFusionError::ObjectStore(store_error) = root_cause {
-        let detail = store_error.to_string();
-        return Error::Storage {
-            context: "reading the input tables".to_string(),
-            source: object_store::Error::Generic {
-                store: "input",
-                source: detail.into(),
-            },
-        };
+    if matches!(root_cause, DataFusionError::ObjectStore(_)) {
+        return Error::InputStorage { source: e };
     }
     if is_data {
         if let Some(error) = find_unreadable_file(root, tables).await {

@@ -118,8 +118,9 @@ pub async fn read_manifest_versioned(
     let path = out.path(&manifest::manifest_path(snapshot_date));
     match out.get_versioned(&path).await {
         Ok(Some((bytes, version))) => {
-            let manifest = serde_json::from_slice(&bytes).map_err(|e| {
-                Error::internal_from(format!("parsing manifest {}", out.describe(&path)), e)
+            let manifest = serde_json::from_slice(&bytes).map_err(|e| Error::BadManifest {
+                path: out.describe(&path),
+                source: e,
             })?;
             Ok(Some((manifest, version)))
         }
@@ -152,8 +153,9 @@ pub async fn read_manifest_at(out: &Location, rel: &str) -> Result<Option<Manife
                 .bytes()
                 .await
                 .map_err(|e| Error::storage(format!("reading {}", out.describe(&path)), e))?;
-            let manifest = serde_json::from_slice(&bytes).map_err(|e| {
-                Error::internal_from(format!("parsing manifest {}", out.describe(&path)), e)
+            let manifest = serde_json::from_slice(&bytes).map_err(|e| Error::BadManifest {
+                path: out.describe(&path),
+                source: e,
             })?;
             Ok(Some(manifest))
         }

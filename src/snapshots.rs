@@ -144,14 +144,14 @@ pub async fn verify(out: &Location, date: &str) -> Result<Verification> {
                 leftovers: Vec::new(),
             });
         }
-        Err(Error::Internal { context, .. }) => {
+        Err(Error::BadManifest { source, .. }) => {
             return Ok(Verification {
                 snapshot_date: date.to_string(),
                 run_id: None,
                 files_checked: 0,
                 problems: vec![Problem::BadManifest {
                     path: manifest_rel,
-                    detail: context,
+                    detail: source.to_string(),
                 }],
                 leftovers: Vec::new(),
             });

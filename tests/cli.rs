@@ -909,3 +909,65 @@ fn a_memory_limit_gives_identical_output_and_the_same_snapshot() {
         .code(2)
         .stderr(predicate::str::contains("memory"));
 }
+
+/// Usage and not-found errors exit 2 and name the thing at fault, with the
+/// cause below the message (issue 8: errors that keep their cause).
+#[test]
+fn usage_errors_name_the_thing_at_fault() {
+    let tmp = tempfile::tempdir().unwrap();
+    zafra()
+        .args(["generate", "--scale", "0", "--out"])
+        .arg(tmp.path().join("gen"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("'0' is not a scale"));
+    // A date with no committed snapshot.
+    let out = tmp.path().join("out");
+    zafra()
+        .args([
+            "diff",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-01-02",
+            "--output",
+        ])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "error: no committed snapshot for 2026-01-01 in",
+        ));
+    // A typo in the configuration: the file in the message, the key in the cause.
+    let input = dataset(&tmp.path().join("in"), &[]);
+    let cfg = config(
+        tmp.path(),
+        &input,
+        &out,
+        "[segments]\nhigh_potencial = \"1\"\n",
+    );
+    run(&cfg)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "error: config file `{}` is invalid",
+            cfg.display()
+        )))
+        .stderr(
+            predicate::str::contains("caused by: ").and(predicate::str::contains("high_potencial")),
+        );
+    // A corrupt manifest: verify reports it as a problem of that snapshot.
+    run(&config(tmp.path(), &input, &out, "")).assert().code(0);
+    let manifest = out
+        .join("_manifests")
+        .join(format!("snapshot_date={AS_OF}.json"));
+    std::fs::write(&manifest, b"{ not json").unwrap();
+    zafra()
+        .args(["verify", "--all", "--output"])
+        .arg(&out)
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains(format!(
+            "unreadable manifest _manifests/snapshot_date={AS_OF}.json: key must be a string"
+        )));
+}
