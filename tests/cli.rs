@@ -77,11 +77,35 @@ fn publishes_the_contract_outputs_and_is_idempotent() {
     let input = dataset(&tmp.path().join("in"), &[]);
     let out = tmp.path().join("out");
     let cfg = config(tmp.path(), &input, &out, "");
-    run(&cfg)
-        .assert()
-        .code(0)
-        .stdout(predicate::str::contains("published to"))
-        .stdout(predicate::str::contains("K1"));
+    let first = run(&cfg).assert().code(0);
+    let summary = String::from_utf8(first.get_output().stdout.clone()).unwrap();
+    assert!(
+        summary.starts_with(&format!("zafra snapshot {AS_OF} (run ")),
+        "{summary}"
+    );
+    assert!(
+        summary
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with(&format!("): published to {}", out.display())),
+        "{summary}"
+    );
+    // Every active campaign's line: id, season, label, members, and no note.
+    let campaigns: Vec<&str> = summary
+        .lines()
+        .skip_while(|l| *l != format!("campaigns active on {AS_OF}:"))
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert_eq!(
+        campaigns,
+        [
+            "  K1             2025/26   RETENCION                 1 members",
+            "  K2             2025/26   TODOS                     3 members",
+        ],
+        "{summary}"
+    );
 
     // Median of non-zero potentials {200, 5000, 15000} = 5000 for both thresholds.
     assert_eq!(
@@ -642,35 +666,252 @@ fn configuration_errors_exit_2() {
     assert!(files_under(&out).is_empty());
 }
 
+/// A Parquet file decoded by the parquet crate (every row, no statistics
+/// used), all columns but the top-level ones in `skip`: its schema and
+/// batches, or None when it does not decode.
+type Decoded = (
+    datafusion::arrow::datatypes::SchemaRef,
+    Vec<datafusion::arrow::record_batch::RecordBatch>,
+);
+
+fn decode_parquet(path: &Path, skip: &[usize]) -> Option<Decoded> {
+    let file = std::fs::File::open(path).unwrap();
+    let skip = skip.to_vec();
+    std::panic::catch_unwind(move || {
+        let builder =
+            parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).ok()?;
+        let n = builder.parquet_schema().root_schema().get_fields().len();
+        let mask = parquet::arrow::ProjectionMask::roots(
+            builder.parquet_schema(),
+            (0..n).filter(|i| !skip.contains(i)),
+        );
+        let builder = builder.with_projection(mask);
+        let schema = std::sync::Arc::clone(builder.schema());
+        let batches = builder.build().ok()?.collect::<Result<Vec<_>, _>>().ok()?;
+        Some((schema, batches))
+    })
+    .ok()
+    .flatten()
+}
+
+/// The columns whose footer statistics say they hold one value (min = max
+/// and no null in every row group): (column index, value bytes). DataFusion
+/// takes such a column's values from these statistics and does not read its
+/// pages. None when the footer does not read.
+fn constant_columns(path: &Path) -> Option<Vec<(usize, Vec<u8>)>> {
+    let file = std::fs::File::open(path).unwrap();
+    std::panic::catch_unwind(move || {
+        let meta = parquet::file::metadata::ParquetMetaDataReader::new()
+            .parse_and_finish(&file)
+            .ok()?;
+        let columns = meta.file_metadata().schema_descr().num_columns();
+        let constant = |c: usize| -> Option<Vec<u8>> {
+            let mut value: Option<Vec<u8>> = None;
+            for rg in meta.row_groups() {
+                let stats = rg.column(c).statistics()?;
+                let (min, max) = (stats.min_bytes_opt()?, stats.max_bytes_opt()?);
+                if min != max || stats.null_count_opt() != Some(0) {
+                    return None;
+                }
+                match &value {
+                    Some(v) if v.as_slice() != min => return None,
+                    _ => value = Some(min.to_vec()),
+                }
+            }
+            value
+        };
+        Some(
+            (0..columns)
+                .filter_map(|c| constant(c).map(|v| (c, v)))
+                .collect(),
+        )
+    })
+    .ok()
+    .flatten()
+}
+
+/// The published output files of the snapshot of AS_OF: (table, SHA-256).
+fn published_outputs(out: &Path) -> Vec<(String, String)> {
+    let path = out
+        .join("_manifests")
+        .join(format!("snapshot_date={AS_OF}.json"));
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    manifest["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["table"].as_str().unwrap().to_string(),
+                o["sha256"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// One byte of `sales` flipped at positions spread over the file. Each run
+/// either refuses the input (exit 3, naming table `sales`, nothing
+/// published) or succeeds (exit 0) and publishes exactly what the file
+/// holds:
+///
+/// - if the file decodes whole (parquet crate, every column and row, no
+///   statistics), the published tables are byte-identical to those of a run
+///   on a clean encoding of the decoded rows (for a flip that leaves the rows
+///   as they were, the unflipped run's tables);
+/// - if it does not, the only accepted case is today's known one: the
+///   undecodable pages belong to columns whose footer statistics say they
+///   hold one value, which DataFusion 55 takes from the statistics without
+///   reading the pages; then the file must decode without those columns to
+///   the original rows, the statistics must give the original values, and the
+///   tables must be the unflipped run's. (The contract asks exit 3 for a
+///   corrupt file; this gap is DataFusion's constant-column shortcut.)
+///
+/// Reading other rows than the file holds (e.g. a row group skipped on
+/// corrupt statistics), or exit 0 on a file that does not decode otherwise,
+/// fails.
 #[test]
 fn bit_flipped_input_files_never_panic_nor_publish_partially() {
     let tmp = tempfile::tempdir().unwrap();
     let input = dataset(&tmp.path().join("in"), &[]);
     let sales = input.join("sales").join("part-00000.parquet");
     let original = std::fs::read(&sales).unwrap();
-    let out = tmp.path().join("out");
-    let cfg = config(tmp.path(), &input, &out, "");
+    let original_copy = tmp.path().join("original-sales.parquet");
+    std::fs::write(&original_copy, &original).unwrap();
+    let original_rows = decode_parquet(&original_copy, &[]).expect("the fixture decodes");
+    assert_eq!(
+        original_rows.1.iter().map(|b| b.num_rows()).sum::<usize>(),
+        3
+    );
+    let original_constants = constant_columns(&original_copy).unwrap();
+    let run_into = |cfg_dir: &Path, input: &Path, out: &Path| {
+        std::fs::create_dir_all(cfg_dir).unwrap();
+        let cfg = config(cfg_dir, input, out, "");
+        run(&cfg).output().unwrap()
+    };
+    let baseline_out = tmp.path().join("out-baseline");
+    let baseline = run_into(&tmp.path().join("cfg-baseline"), &input, &baseline_out);
+    assert_eq!(baseline.status.code(), Some(0));
+    let baseline_outputs = published_outputs(&baseline_out);
+
     // Positions spread over the whole file: magic, pages, footer, footer length.
     let n = original.len();
     let mut positions: Vec<usize> = (0..24).map(|i| i * n / 24).collect();
     positions.extend([1, 3, n - 1, n - 5, n - 8, n - 9, n - 20, n - 40]);
+    let (mut refused, mut same_rows, mut other_rows, mut unread_pages) = (0, 0, 0, 0);
     for pos in positions {
         let mut bytes = original.clone();
         bytes[pos] ^= 0xA5;
         std::fs::write(&sales, &bytes).unwrap();
-        let output = run(&cfg).arg("--dry-run").output().unwrap();
+        let out = tmp.path().join(format!("out-{pos}"));
+        let output = run_into(&tmp.path().join(format!("cfg-{pos}")), &input, &out);
         let stderr = String::from_utf8_lossy(&output.stderr);
         let code = output.status.code();
-        assert!(
-            code == Some(0) || code == Some(3),
-            "flip at {pos}/{n}: exit {code:?}\n{stderr}"
-        );
-        if code == Some(3) {
-            assert!(stderr.contains("sales"), "flip at {pos}: {stderr}");
-        }
         assert!(!stderr.contains("panic"), "flip at {pos}: {stderr}");
+        let outcome = match code {
+            Some(3) => {
+                assert!(
+                    stderr.contains("table `sales`") && stderr.contains("sales/part-00000.parquet"),
+                    "flip at {pos}: the message names no table and file: {stderr}"
+                );
+                assert!(
+                    files_under(&out).is_empty(),
+                    "flip at {pos}: exit 3 but published {:?}",
+                    files_under(&out)
+                );
+                refused += 1;
+                "refused"
+            }
+            Some(0) => match decode_parquet(&sales, &[]) {
+                Some(decoded) if decoded == original_rows => {
+                    assert_eq!(
+                        published_outputs(&out),
+                        baseline_outputs,
+                        "flip at {pos}: same rows, other output"
+                    );
+                    same_rows += 1;
+                    "accepted: the file decodes to the same rows, same output"
+                }
+                Some(decoded) => {
+                    // Re-encode what the flipped file holds and run on that.
+                    let clean = tmp.path().join(format!("in-clean-{pos}"));
+                    for table in [
+                        "clients",
+                        "seasons",
+                        "cadastre",
+                        "potential_rates",
+                        "fx_rates",
+                        "campaigns",
+                    ] {
+                        std::fs::create_dir_all(clean.join(table)).unwrap();
+                        std::fs::copy(
+                            input.join(table).join("part-00000.parquet"),
+                            clean.join(table).join("part-00000.parquet"),
+                        )
+                        .unwrap();
+                    }
+                    std::fs::create_dir_all(clean.join("sales")).unwrap();
+                    let file =
+                        std::fs::File::create(clean.join("sales").join("part-00000.parquet"))
+                            .unwrap();
+                    let mut writer =
+                        parquet::arrow::ArrowWriter::try_new(file, decoded.0.clone(), None)
+                            .unwrap();
+                    for batch in &decoded.1 {
+                        writer.write(batch).unwrap();
+                    }
+                    writer.close().unwrap();
+                    let clean_out = tmp.path().join(format!("out-clean-{pos}"));
+                    let reference = run_into(
+                        &tmp.path().join(format!("cfg-clean-{pos}")),
+                        &clean,
+                        &clean_out,
+                    );
+                    assert_eq!(
+                        reference.status.code(),
+                        Some(0),
+                        "flip at {pos}: exit 0, but its decoded rows are refused when clean:\n{}",
+                        String::from_utf8_lossy(&reference.stderr)
+                    );
+                    assert_eq!(
+                        published_outputs(&out),
+                        published_outputs(&clean_out),
+                        "flip at {pos}: exit 0 with other output than the file's rows give"
+                    );
+                    other_rows += 1;
+                    "accepted: the file decodes to other rows, their output"
+                }
+                None => {
+                    let constants = constant_columns(&sales).unwrap_or_else(|| {
+                        panic!("flip at {pos}: exit 0 on a file whose footer does not read")
+                    });
+                    let skip: Vec<usize> = constants.iter().map(|(c, _)| *c).collect();
+                    assert!(
+                        !skip.is_empty()
+                            && decode_parquet(&sales, &skip)
+                                == decode_parquet(&original_copy, &skip),
+                        "flip at {pos}: exit 0 on a file that does not decode\n{stderr}"
+                    );
+                    for c in &constants {
+                        assert!(
+                            original_constants.contains(c),
+                            "flip at {pos}: column {} read from changed statistics",
+                            c.0
+                        );
+                    }
+                    assert_eq!(
+                        published_outputs(&out),
+                        baseline_outputs,
+                        "flip at {pos}: other output than the original rows give"
+                    );
+                    unread_pages += 1;
+                    "accepted: a corrupt page of a column taken from its statistics (unread)"
+                }
+            },
+            other => panic!("flip at {pos}/{n}: exit {other:?}\n{stderr}"),
+        };
         eprintln!(
-            "flip {pos}: exit {code:?} {}",
+            "flip {pos}: exit {code:?}, {outcome} {}",
             stderr
                 .lines()
                 .find(|l| l.starts_with("error"))
@@ -678,7 +919,12 @@ fn bit_flipped_input_files_never_panic_nor_publish_partially() {
         );
     }
     std::fs::write(&sales, &original).unwrap();
-    assert!(files_under(&out).is_empty());
+    eprintln!(
+        "{refused} refused, {same_rows} same rows, {other_rows} other rows, \
+         {unread_pages} corrupt unread pages"
+    );
+    // The footer length and the trailing magic bytes are always refused.
+    assert!(refused >= 4, "{refused} refused");
 }
 
 #[test]

@@ -6,8 +6,111 @@
 //! `tests/requirements.txt` (`.ci/run` installs them); it fails, never skips,
 //! without them.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
+
+/// Generator seeds, scale and as-of dates passed to the driver.
+const SEEDS: [&str; 3] = ["1", "2", "3"];
+const SCALE: &str = "0.01";
+const GENERATED_DATES: [&str; 4] = ["2026-03-31", "2025-07-01", "2025-06-30", "2026-06-30"];
+/// The driver's configurations (`CONFIGS` in run_differential.py).
+const CONFIGS: [&str; 3] = ["median", "configured", "billing-only"];
+/// The hand-made datasets and their as-of dates: `EDGE_DATES` and
+/// `MINIMAL_DATES` in run_differential.py, `AS_OF_DATES` in edge_cases.py.
+const HAND_MADE: [(&str, &[&str]); 3] = [
+    (
+        "edge",
+        &[
+            "2025-06-30",
+            "2025-07-01",
+            "2025-10-15",
+            "2026-03-31",
+            "2026-06-30",
+            "2026-07-01",
+        ],
+    ),
+    ("minimal", &["2025-07-01", "2026-06-30"]),
+    (
+        "edge-b",
+        &["2025-07-01", "2025-10-15", "2026-06-30", "2025-06-30"],
+    ),
+];
+
+/// Every (dataset, configuration, as-of date) the driver must compare.
+fn expected_cases() -> BTreeSet<(String, String, String)> {
+    let mut datasets: Vec<(String, Vec<&str>)> = SEEDS
+        .iter()
+        .map(|s| (format!("gen-{s}"), GENERATED_DATES.to_vec()))
+        .collect();
+    datasets.extend(
+        HAND_MADE
+            .iter()
+            .map(|(d, dates)| (d.to_string(), dates.to_vec())),
+    );
+    let mut cases = BTreeSet::new();
+    for (dataset, dates) in &datasets {
+        for config in CONFIGS {
+            for date in dates {
+                cases.insert((dataset.clone(), config.to_string(), date.to_string()));
+            }
+        }
+    }
+    cases
+}
+
+/// One `agree` line of the driver, parsed: the case and, when zafra
+/// published, the compared tables' row counts and the rejected input rows.
+#[derive(Debug)]
+struct Agreed {
+    case: (String, String, String),
+    /// None when zafra refused the input (exit 3) as the reference expected.
+    rows: Option<([u64; 4], u64)>,
+}
+
+/// Parses `agree  <dataset> <config> <date>  client_segments=N memberships=N
+/// campaign_summary=N rejects=N  (rejected rows N; zafra Xs)` or
+/// `agree  <dataset> <config> <date>  zafra refused the input as expected (exit 3: …)`.
+fn parse_agree(line: &str) -> Agreed {
+    let rest = line
+        .strip_prefix("agree  ")
+        .unwrap_or_else(|| panic!("not an agree line: {line:?}"));
+    let mut words = rest.split_whitespace();
+    let mut next = || {
+        words
+            .next()
+            .unwrap_or_else(|| panic!("short line: {line:?}"))
+    };
+    let case = (next().to_string(), next().to_string(), next().to_string());
+    let tail: Vec<&str> = words.collect();
+    if tail.starts_with(&[
+        "zafra", "refused", "the", "input", "as", "expected", "(exit", "3:",
+    ]) {
+        return Agreed { case, rows: None };
+    }
+    let count = |word: &str, name: &str| -> u64 {
+        word.strip_prefix(name)
+            .and_then(|n| n.strip_prefix('='))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("expected {name}=N, got {word:?} in {line:?}"))
+    };
+    assert!(tail.len() >= 7, "unexpected agree line: {line:?}");
+    let tables = [
+        count(tail[0], "client_segments"),
+        count(tail[1], "memberships"),
+        count(tail[2], "campaign_summary"),
+        count(tail[3], "rejects"),
+    ];
+    assert_eq!(&tail[4..6], ["(rejected", "rows"], "{line:?}");
+    let rejected: u64 = tail[6]
+        .strip_suffix(';')
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("expected the rejected rows in {line:?}"));
+    Agreed {
+        case,
+        rows: Some((tables, rejected)),
+    }
+}
 
 #[test]
 fn published_tables_equal_the_duckdb_reference() {
@@ -22,6 +125,9 @@ fn published_tables_equal_the_duckdb_reference() {
         .arg(env!("CARGO_BIN_EXE_zafra"))
         .arg("--work")
         .arg(work.path())
+        .args(["--seeds", &SEEDS.join(",")])
+        .args(["--scale", SCALE])
+        .args(["--dates", &GENERATED_DATES.join(",")])
         .output()
         .expect("python3 must be installed (see tests/requirements.txt)");
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -33,9 +139,57 @@ fn published_tables_equal_the_duckdb_reference() {
         "the differential test failed (exit {:?}); see the output above",
         output.status.code()
     );
-    assert!(
-        stdout.contains("agree"),
-        "the driver reported no compared case:\n{stdout}"
+
+    // The driver prints one line per case, slow-run notes (indented
+    // continuation lines), then its two summary lines.
+    let lines: Vec<&str> = stdout.lines().collect();
+    let expected = expected_cases();
+    let n = expected.len();
+    assert_eq!(n, 72);
+    assert_eq!(
+        lines
+            .iter()
+            .rev()
+            .take(2)
+            .rev()
+            .copied()
+            .collect::<Vec<_>>(),
+        [
+            format!("differential: {n} of {n} cases agree"),
+            format!("{n} passed, 0 failed")
+        ],
+        "the driver's summary"
+    );
+    let mut agreed = Vec::new();
+    for line in &lines[..lines.len() - 2] {
+        if line.starts_with("agree  ") {
+            agreed.push(parse_agree(line));
+        } else {
+            assert!(
+                line.starts_with("note: ") || line.starts_with("    "),
+                "unexpected driver output line (a mismatch?): {line:?}"
+            );
+        }
+    }
+    let compared: BTreeSet<_> = agreed.iter().map(|a| a.case.clone()).collect();
+    assert_eq!(compared.len(), agreed.len(), "a case was compared twice");
+    assert_eq!(compared, expected, "the cases compared");
+    for a in &agreed {
+        if let Some(([client_segments, _, _, rejects], rejected)) = a.rows {
+            // Every published case compared a non-empty client_segments, and
+            // one rejects row per rejected input row.
+            assert!(client_segments > 0, "{a:?}");
+            assert_eq!(rejects, rejected, "{a:?}");
+        }
+    }
+    // None of these inputs is refused: every case compared published tables
+    // (a case where both sides refuse the input compares no table).
+    let published = agreed.iter().filter(|a| a.rows.is_some()).count();
+    assert_eq!(
+        published,
+        n,
+        "cases where zafra refused the input: {}",
+        n - published
     );
 }
 
