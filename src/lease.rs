@@ -244,17 +244,28 @@ pub type SharedLease = Arc<tokio::sync::Mutex<Lease>>;
 
 static ACQUISITIONS: AtomicU64 = AtomicU64::new(0);
 
-/// Reads the lease of a date, if there is one.
+/// Reads the lease of a date, if there is one (`None` too if unreadable).
 pub async fn read(out: &Location, snapshot_date: &str) -> Result<Option<LeaseRecord>> {
     let path = out.path(&lease_path(snapshot_date));
-    match out.get_versioned(&path).await {
-        Ok(Some((bytes, _))) => Ok(serde_json::from_slice(&bytes).ok()),
-        Ok(None) => Ok(None),
+    match current(out, &path).await {
+        Ok(found) => Ok(found.and_then(|(record, _)| record)),
         Err(e) => Err(Error::storage(
             format!("reading {}", out.describe(&path)),
             e,
         )),
     }
+}
+
+/// The lease object as it is now: its record (`None` if unreadable) and
+/// version; `None` if there is no lease object.
+async fn current(
+    out: &Location,
+    path: &Path,
+) -> object_store::Result<Option<(Option<LeaseRecord>, Version)>> {
+    Ok(out
+        .get_versioned(path)
+        .await?
+        .map(|(bytes, version)| (serde_json::from_slice(&bytes).ok(), version)))
 }
 
 /// Takes the lease of a date for `claim`, unless another live run holds it.
@@ -271,11 +282,11 @@ pub async fn acquire(
         Error::storage(format!("taking the lease {}", out.describe(&path)), e)
     };
     for _ in 0..8 {
-        let current = out.get_versioned(&path).await.map_err(storage)?;
+        let found = out.get_versioned(&path).await.map_err(storage)?;
         // Read after the lease: a holder's planned version is never newer.
         let manifest_version = crate::publish::manifest_version(out, snapshot_date).await?;
         let now = clock.now();
-        let (condition, mut pending, mut garbage) = match current {
+        let (condition, mut pending, mut garbage) = match found {
             None => (Precondition::Absent, Vec::new(), Vec::new()),
             Some((bytes, version)) => match serde_json::from_slice::<LeaseRecord>(&bytes) {
                 Ok(old) => {
@@ -327,41 +338,25 @@ pub async fn acquire(
         };
         record.extend(now);
         let body = to_json(&record)?;
-        match out.put_if(&path, body, &condition).await {
-            Ok(version) => {
-                debug!(owner = %record.owner, "lease taken");
-                return Ok(Acquired::Held(Box::new(Lease {
-                    out: out.clone(),
-                    path,
-                    record,
-                    version,
-                    clock,
-                    lost: None,
-                    cleaned: false,
-                })));
-            }
+        let version = match out.put_if(&path, body, &condition).await {
+            Ok(version) => version,
             Err(PutIfError::Conflict) => continue,
-            Err(PutIfError::Store(e)) => {
-                // A lost response: the write may have been applied.
-                match out.get_versioned(&path).await {
-                    Ok(Some((bytes, version)))
-                        if serde_json::from_slice::<LeaseRecord>(&bytes).ok().as_ref()
-                            == Some(&record) =>
-                    {
-                        return Ok(Acquired::Held(Box::new(Lease {
-                            out: out.clone(),
-                            path,
-                            record,
-                            version,
-                            clock,
-                            lost: None,
-                            cleaned: false,
-                        })));
-                    }
-                    _ => return Err(storage(e)),
-                }
-            }
-        }
+            // A lost response: the write may have been applied.
+            Err(PutIfError::Store(e)) => match current(out, &path).await {
+                Ok(Some((Some(found), version))) if found == record => version,
+                _ => return Err(storage(e)),
+            },
+        };
+        debug!(owner = %record.owner, "lease taken");
+        return Ok(Acquired::Held(Box::new(Lease {
+            out: out.clone(),
+            path,
+            record,
+            version,
+            clock,
+            lost: None,
+            cleaned: false,
+        })));
     }
     Err(Error::storage(
         format!("taking the lease {}", out.describe(&path)),
@@ -413,36 +408,28 @@ impl Lease {
         }
         let body = to_json(&next)?;
         let condition = Precondition::At(self.version.clone());
-        let outcome = self.out.put_if(&self.path, body, &condition).await;
-        match outcome {
-            Ok(version) => {
-                self.version = version;
-                self.record = next;
-                Ok(())
-            }
-            Err(PutIfError::Conflict) => self.lost_now().await,
-            Err(PutIfError::Store(e)) => match self.out.get_versioned(&self.path).await {
-                Ok(Some((bytes, version)))
-                    if serde_json::from_slice::<LeaseRecord>(&bytes).ok().as_ref()
-                        == Some(&next) =>
+        let version = match self.out.put_if(&self.path, body, &condition).await {
+            Ok(version) => version,
+            Err(PutIfError::Conflict) => return self.lost_now().await,
+            // A lost response: the write may have been applied.
+            Err(PutIfError::Store(e)) => match current(&self.out, &self.path).await {
+                Ok(Some((Some(found), version))) if found == next => version,
+                Ok(Some((found, _)))
+                    if found.as_ref().is_none_or(|r| r.owner != self.record.owner) =>
                 {
-                    self.version = version;
-                    self.record = next;
-                    Ok(())
+                    return self.lost_now().await;
                 }
-                Ok(Some((bytes, _)))
-                    if serde_json::from_slice::<LeaseRecord>(&bytes)
-                        .map(|r| r.owner != self.record.owner)
-                        .unwrap_or(true) =>
-                {
-                    self.lost_now().await
+                _ => {
+                    return Err(Error::storage(
+                        format!("renewing the lease {}", self.out.describe(&self.path)),
+                        e,
+                    ));
                 }
-                _ => Err(Error::storage(
-                    format!("renewing the lease {}", self.out.describe(&self.path)),
-                    e,
-                )),
             },
-        }
+        };
+        self.version = version;
+        self.record = next;
+        Ok(())
     }
 
     async fn lost_now(&mut self) -> Result<()> {

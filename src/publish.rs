@@ -115,7 +115,12 @@ pub async fn read_manifest_versioned(
     out: &Location,
     snapshot_date: &str,
 ) -> Result<Option<(Manifest, Version)>> {
-    let path = out.path(&manifest::manifest_path(snapshot_date));
+    read_versioned_at(out, &manifest::manifest_path(snapshot_date)).await
+}
+
+/// Reads a manifest and its version at a path relative to the output root.
+async fn read_versioned_at(out: &Location, rel: &str) -> Result<Option<(Manifest, Version)>> {
+    let path = out.path(rel);
     match out.get_versioned(&path).await {
         Ok(Some((bytes, version))) => {
             let manifest = serde_json::from_slice(&bytes).map_err(|e| Error::BadManifest {
@@ -146,25 +151,7 @@ pub async fn manifest_version(out: &Location, snapshot_date: &str) -> Result<Opt
 
 /// Reads a manifest at a path relative to the output root, if it exists.
 pub async fn read_manifest_at(out: &Location, rel: &str) -> Result<Option<Manifest>> {
-    let path = out.path(rel);
-    match out.store().get(&path).await {
-        Ok(result) => {
-            let bytes = result
-                .bytes()
-                .await
-                .map_err(|e| Error::storage(format!("reading {}", out.describe(&path)), e))?;
-            let manifest = serde_json::from_slice(&bytes).map_err(|e| Error::BadManifest {
-                path: out.describe(&path),
-                source: e,
-            })?;
-            Ok(Some(manifest))
-        }
-        Err(object_store::Error::NotFound { .. }) => Ok(None),
-        Err(e) => Err(Error::storage(
-            format!("reading {}", out.describe(&path)),
-            e,
-        )),
-    }
+    Ok(read_versioned_at(out, rel).await?.map(|(m, _)| m))
 }
 
 /// What publishing a snapshot would do, decided from the committed manifest
