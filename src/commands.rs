@@ -250,20 +250,24 @@ async fn profile_sql(
     let _scratch = match views_as_of {
         None => None,
         Some(as_of) => {
-            let scratch = crate::views::Scratch::new()?;
+            let scratch = crate::checkpoints::Scratch::new()?;
             let thresholds = crate::config::Thresholds::default();
-            crate::views::register_params(
+            crate::params::register_params(
                 &ctx,
-                &crate::views::Params {
+                &crate::params::Params {
                     as_of,
                     base_currency: "USD",
                     thresholds: &thresholds,
+                    explain_client: None,
                 },
             )?;
-            let timings =
-                crate::views::register_views_checkpointed(&ctx, crate::views::VIEWS, &scratch)
-                    .await
-                    .map_err(|e| Error::internal_from("creating the views", e))??;
+            let timings = crate::checkpoints::register_views_checkpointed(
+                &ctx,
+                &crate::views::job_views()?,
+                &scratch,
+            )
+            .await
+            .map_err(|e| Error::internal_from("creating the views", e))??;
             for (stage, ms) in timings {
                 stdout.push_str(&format!("-- {stage}: {ms} ms\n"));
             }
@@ -273,14 +277,14 @@ async fn profile_sql(
     for statement in text.split(';').map(str::trim).filter(|s| !s.is_empty()) {
         let started = std::time::Instant::now();
         let (batches, plan) =
-            async { crate::views::collect_with_plan(ctx.sql(statement).await?).await }
+            async { crate::checkpoints::collect_with_plan(ctx.sql(statement).await?).await }
                 .await
                 .map_err(|e| Error::internal_from("running a profiled statement", e))?;
         let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
         stdout.push_str(&format!(
             "-- {:.3}s, {rows} rows: {statement}\n{}\n",
             started.elapsed().as_secs_f64(),
-            crate::views::plan_with_metrics(plan.as_ref())
+            crate::checkpoints::plan_with_metrics(plan.as_ref())
         ));
     }
     Ok(Printed::ok(stdout))

@@ -10,9 +10,10 @@ use datafusion::prelude::{ParquetReadOptions, SessionContext, col, lit};
 
 use crate::error::{Error, Result, quoted};
 use crate::manifest::{Manifest, normalise_decimal};
+use crate::params;
 use crate::publish::read_manifest;
 use crate::storage::Location;
-use crate::views::{self, DIFF_VIEWS};
+use crate::views;
 
 /// What to compare.
 #[derive(Debug, Clone)]
@@ -49,7 +50,7 @@ pub async fn diff(out: &Location, opts: &DiffOptions) -> Result<DiffReport> {
     for (side, manifest) in [("from", &from), ("to", &to)] {
         register_snapshot(&ctx, out, side, manifest).await?;
     }
-    views::register_view_list(&ctx, DIFF_VIEWS).await?;
+    views::register_view_list(&ctx, &views::diff_views()?).await?;
     let wrap = |e| Error::internal_from("computing the diff", e);
     let mut memberships = ctx.table("diff_memberships").await.map_err(wrap)?;
     if let Some(campaign) = &opts.campaign {
@@ -129,7 +130,7 @@ async fn register_snapshot(
             text(c.status_note.clone()),
         ]);
     }
-    views::register_values(
+    params::register_values(
         ctx,
         &format!("{side}_campaigns"),
         &["campaign_id", "rule_digest", "status_note"],
@@ -143,7 +144,7 @@ async fn register_snapshot(
             text(Some(normalise_decimal(&t.high_billing))),
         ]);
     }
-    views::register_values(
+    params::register_values(
         ctx,
         &format!("{side}_thresholds"),
         &["season_id", "high_potential", "high_billing"],

@@ -52,11 +52,12 @@ pub enum InputError {
     },
     #[error("table `{table}`, file `{file}`: file is empty (0 bytes), not a parquet file")]
     EmptyFile { table: String, file: String },
-    #[error("table `{table}`, file `{file}`: unreadable or corrupt parquet file: {detail}")]
+    #[error("table `{table}`, file `{file}`: unreadable or corrupt parquet file")]
     CorruptFile {
         table: String,
         file: String,
-        detail: String,
+        #[source]
+        cause: ReadFailure,
     },
     #[error("table `{table}`: {problem} for keys {}", keys.join(", "))]
     KeyProblems {
@@ -84,7 +85,24 @@ pub enum InputError {
     #[error("--strict: campaign problems: {}", notes.join("; "))]
     StrictCampaigns { notes: Vec<String> },
     #[error("reading the input data failed: {detail}")]
-    Data { detail: String },
+    Data {
+        detail: String,
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+}
+
+/// Why the Parquet reader could not read an input file.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadFailure {
+    #[error(transparent)]
+    Parquet(#[from] parquet::errors::ParquetError),
+    #[error(transparent)]
+    Other(Box<dyn std::error::Error + Send + Sync>),
+    #[error("the parquet reader failed on it ({0})")]
+    Panic(String),
+    #[error("{0}")]
+    Metadata(String),
 }
 
 /// One input value the job cannot read as its column's type (NaN, an
@@ -140,6 +158,29 @@ pub enum ConfigError {
     },
     #[error("config: {0}")]
     Invalid(String),
+    #[error("storage root {root}: {problem}")]
+    Root {
+        /// The root as given, quoted.
+        root: String,
+        problem: String,
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+}
+
+impl ConfigError {
+    /// A storage root that cannot be opened, with the cause if there is one.
+    pub fn root(
+        root: &str,
+        problem: impl Into<String>,
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        ConfigError::Root {
+            root: quoted(root),
+            problem: problem.into(),
+            source,
+        }
+    }
 }
 
 /// Everything that can make a zafra operation fail.

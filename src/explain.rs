@@ -1,5 +1,9 @@
 //! `zafra explain --client C`: why a client has its figures, segment and
-//! memberships, computed from the inputs with the same views as a run.
+//! memberships, computed from the inputs with the same views as a run: the
+//! figures, flags and each campaign condition (value, bounds, pass/fail,
+//! distance) are read from the views (`int_client_segments`,
+//! `int_campaign_conditions`, with the client in `explain_params`); this
+//! module only formats them.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -10,11 +14,11 @@ use datafusion::arrow::datatypes::{DataType, i256};
 use datafusion::common::ScalarValue;
 use datafusion::functions_aggregate::expr_fn::{count, max, min, sum};
 use datafusion::prelude::{SessionContext, cast, col, lit};
-use rust_decimal::Decimal;
 
 use crate::config::JobConfig;
 use crate::error::{Error, Result, quoted};
 use crate::inputs;
+use crate::params::Params;
 use crate::pipeline::{session, strings};
 use crate::storage::Location;
 
@@ -22,8 +26,12 @@ use crate::storage::Location;
 pub async fn explain(job: &JobConfig, as_of: NaiveDate, client: &str) -> Result<String> {
     let input_root = Location::parse(&job.input_root)?;
     let tables = inputs::discover(&input_root).await?;
-    let scratch = crate::views::Scratch::new()?;
-    let (ctx, _) = session(job, as_of, &input_root, &tables, &scratch).await?;
+    let scratch = crate::checkpoints::Scratch::new()?;
+    let params = Params {
+        explain_client: Some(client),
+        ..Params::of_job(job, as_of)
+    };
+    let (ctx, _) = session(job, &params, &input_root, &tables, &scratch).await?;
     let id = || lit(client.to_string());
     let mut s = String::new();
     let _ = writeln!(s, "client {} as of {as_of}", quoted(client));
@@ -56,7 +64,7 @@ pub async fn explain(job: &JobConfig, as_of: NaiveDate, client: &str) -> Result<
             "productive_ha",
             "rate",
             "rate_activity",
-            "contribution",
+            "parcel_potential",
         ],
         &["season_id", "parcel_id"],
     )
@@ -135,55 +143,87 @@ pub async fn explain(job: &JobConfig, as_of: NaiveDate, client: &str) -> Result<
     }
 
     let _ = writeln!(s, "\nsegment: thresholds and figures per season in scope");
-    let segments = segment_rows(&ctx, client).await?;
-    let mut figures: BTreeMap<String, (Decimal, Decimal)> = BTreeMap::new();
+    let segments = query(
+        &ctx,
+        "int_client_segments",
+        id(),
+        &[
+            "season_id",
+            "potential",
+            "potential_is_high",
+            "high_potential",
+            "high_potential_source",
+            "billing",
+            "billing_is_high",
+            "high_billing",
+            "high_billing_source",
+            "segment",
+        ],
+        &["season_id"],
+    )
+    .await?;
     for r in &segments {
         let v = |i: usize| r[i].clone().unwrap_or_else(|| "-".into());
+        let side = |i: usize| if v(i) == "true" { ">=" } else { "<" };
         let _ = writeln!(
             s,
             "  {:<8} potential {} {} {} ({}), billing {} {} {} ({}) -> {}",
             v(0),
             v(1),
-            if dec(&v(1)) >= dec(&v(4)) { ">=" } else { "<" },
+            side(2),
+            v(3),
             v(4),
             v(5),
-            v(2),
-            if dec(&v(2)) >= dec(&v(6)) { ">=" } else { "<" },
-            v(6),
+            side(6),
             v(7),
-            v(3)
+            v(8),
+            v(9)
         );
-        figures.insert(v(0), (dec(&v(1)), dec(&v(2))));
     }
 
     let _ = writeln!(s, "\ncampaigns active on {as_of}:");
     let campaigns = all_rows(
         &ctx,
-        "active_campaigns",
+        "int_active_campaigns",
+        &["campaign_id", "season_id", "status_note", "label"],
+        &["campaign_id"],
+    )
+    .await?;
+    let conditions = query(
+        &ctx,
+        "int_campaign_conditions",
+        id(),
         &[
             "campaign_id",
-            "season_id",
+            "is_member",
             "by_potential",
+            "potential",
             "potential_min",
             "potential_max",
+            "potential_position",
+            "potential_distance",
             "by_billing",
+            "billing",
             "billing_min",
             "billing_max",
-            "status_note",
-            "label",
+            "billing_position",
+            "billing_distance",
         ],
         &["campaign_id"],
     )
     .await?;
+    let conditions: BTreeMap<String, &Vec<Option<String>>> = conditions
+        .iter()
+        .map(|r| (r[0].clone().unwrap_or_default(), r))
+        .collect();
     for c in &campaigns {
-        let v = |i: usize| c[i].clone();
-        let name = v(0).unwrap_or_default();
-        let season = v(1).unwrap_or_default();
-        if let Some(note) = v(8) {
+        let name = c[0].clone().unwrap_or_default();
+        let season = c[1].clone().unwrap_or_default();
+        if let Some(note) = &c[2] {
             let _ = writeln!(s, "  {} ({season}): not evaluated: {note}", quoted(&name));
             continue;
         }
-        let Some((potential, billing)) = figures.get(&season).copied() else {
+        let Some(r) = conditions.get(&name) else {
             let _ = writeln!(
                 s,
                 "  {} ({season}): the client is not in scope",
@@ -191,71 +231,68 @@ pub async fn explain(job: &JobConfig, as_of: NaiveDate, client: &str) -> Result<
             );
             continue;
         };
-        let mut conditions = Vec::new();
-        if v(2).as_deref() == Some("true") {
-            conditions.push(condition("potential", potential, v(3), v(4)));
-        }
-        if v(5).as_deref() == Some("true") {
-            conditions.push(condition("billing", billing, v(6), v(7)));
-        }
-        let member = conditions.iter().all(|(pass, _)| *pass);
+        let member = r[1].as_deref() == Some("true");
         let _ = writeln!(
             s,
             "  {} ({season}, {}): {}",
             quoted(&name),
-            v(9).unwrap_or_else(|| "-".into()),
+            c[3].clone().unwrap_or_else(|| "-".into()),
             if member { "MEMBER" } else { "not a member" }
         );
-        if conditions.is_empty() {
+        let applied: Vec<String> = [("potential", 2), ("billing", 8)]
+            .into_iter()
+            .filter(|(_, at)| r[*at].as_deref() == Some("true"))
+            .map(|(what, at)| condition(what, &r[at + 1..at + 6]))
+            .collect();
+        if applied.is_empty() {
             let _ = writeln!(s, "      no range: every client in scope");
         }
-        for (_, text) in conditions {
+        for text in applied {
             let _ = writeln!(s, "      {text}");
         }
     }
     Ok(s)
 }
 
-fn dec(s: &str) -> Decimal {
-    s.parse().unwrap_or_default()
-}
-
-/// One range condition: pass/fail and the distance to the nearest bound
-/// (inside: how far the value may move before leaving; outside: how far it
-/// must move to enter).
-fn condition(what: &str, value: Decimal, lo: Option<String>, hi: Option<String>) -> (bool, String) {
-    let lo = lo.map(|s| dec(&s));
-    let hi = hi.map(|s| dec(&s));
+/// One range condition as int_campaign_conditions evaluated it: `cells` are
+/// the figure, minimum, maximum, position and distance.
+fn condition(what: &str, cells: &[Option<String>]) -> String {
+    let value = cells[0].as_deref().unwrap_or("unknown");
+    let bound = |cell: &Option<String>, unbounded: &str| {
+        cell.as_deref()
+            .map_or_else(|| unbounded.to_string(), trim_zeros)
+    };
     let range = format!(
         "[{}, {}]",
-        lo.map_or("-inf".to_string(), |d| d.normalize().to_string()),
-        hi.map_or("+inf".to_string(), |d| d.normalize().to_string())
+        bound(&cells[1], "-inf"),
+        bound(&cells[2], "+inf")
     );
-    let below = lo.is_some_and(|l| value < l);
-    let above = hi.is_some_and(|h| value > h);
-    if below {
-        let gap = lo.unwrap_or_default() - value;
-        return (
-            false,
-            format!("{what} {value} in {range}: FAIL, {gap} below the minimum"),
-        );
+    let distance = cells[4].as_deref();
+    match (cells[3].as_deref(), distance) {
+        (Some("below"), Some(d)) => {
+            format!("{what} {value} in {range}: FAIL, {d} below the minimum")
+        }
+        (Some("above"), Some(d)) => {
+            format!("{what} {value} in {range}: FAIL, {d} above the maximum")
+        }
+        (Some("inside"), Some(d)) => {
+            format!("{what} {value} in {range}: pass, {d} from the nearest bound")
+        }
+        (Some("inside"), None) => format!("{what} {value} in {range}: pass (unbounded)"),
+        _ => format!("{what} {value} in {range}: FAIL, the figure cannot be published"),
     }
-    if above {
-        let gap = value - hi.unwrap_or_default();
-        return (
-            false,
-            format!("{what} {value} in {range}: FAIL, {gap} above the maximum"),
-        );
+}
+
+/// A decimal's text without trailing fractional zeros (`5000.00` → `5000`).
+fn trim_zeros(text: &str) -> String {
+    if !text.contains('.') {
+        return text.to_string();
     }
-    let distance = [lo.map(|l| value - l), hi.map(|h| h - value)]
-        .into_iter()
-        .flatten()
-        .min();
-    let text = match distance {
-        Some(d) => format!("{what} {value} in {range}: pass, {d} from the nearest bound"),
-        None => format!("{what} {value} in {range}: pass (unbounded)"),
-    };
-    (true, text)
+    let trimmed = text.trim_end_matches('0').trim_end_matches('.');
+    match trimmed {
+        "-0" | "" => "0".to_string(),
+        t => t.to_string(),
+    }
 }
 
 fn wrap(e: datafusion::error::DataFusionError) -> Error {
@@ -270,18 +307,12 @@ async fn query(
     columns: &[&str],
     order: &[&str],
 ) -> Result<Vec<Vec<Option<String>>>> {
-    let mut df = ctx
+    let df = ctx
         .table(view)
         .await
         .map_err(wrap)?
         .filter(col("client_id").eq(client))
         .map_err(wrap)?;
-    if columns.contains(&"contribution") {
-        // productive_ha × rate, exact (DECIMAL(76, s): it cannot overflow).
-        df = df
-            .with_column("contribution", col("parcel_potential"))
-            .map_err(wrap)?;
-    }
     collect(df, columns, order).await
 }
 
@@ -383,49 +414,4 @@ async fn rejected_rows(ctx: &SessionContext, client: &str) -> Result<Vec<String>
         }
     }
     Ok(out)
-}
-
-async fn segment_rows(ctx: &SessionContext, client: &str) -> Result<Vec<Vec<Option<String>>>> {
-    let segments = ctx
-        .table("client_segments")
-        .await
-        .map_err(wrap)?
-        .filter(col("client_id").eq(lit(client.to_string())))
-        .map_err(wrap)?;
-    let thresholds = ctx
-        .table("int_thresholds")
-        .await
-        .map_err(wrap)?
-        .select(vec![
-            col("season_id").alias("t_season_id"),
-            col("high_potential"),
-            col("high_potential_source"),
-            col("high_billing"),
-            col("high_billing_source"),
-        ])
-        .map_err(wrap)?;
-    let joined = segments
-        .join(
-            thresholds,
-            datafusion::common::JoinType::Inner,
-            &["season_id"],
-            &["t_season_id"],
-            None,
-        )
-        .map_err(wrap)?;
-    collect(
-        joined,
-        &[
-            "season_id",
-            "potential",
-            "billing",
-            "segment",
-            "high_potential",
-            "high_potential_source",
-            "high_billing",
-            "high_billing_source",
-        ],
-        &["season_id"],
-    )
-    .await
 }

@@ -21,7 +21,7 @@ use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt};
 use parquet::arrow::async_reader::{ParquetObjectReader, ParquetRecordBatchStreamBuilder};
 use tracing::warn;
 
-use crate::error::{Error, InputError, Result};
+use crate::error::{Error, InputError, ReadFailure, Result};
 use crate::storage::Location;
 
 /// What a column must hold.
@@ -361,31 +361,29 @@ async fn read_schema(
     })
     .catch_unwind()
     .await;
-    let corrupt = |detail: String| -> Error {
+    let corrupt = |cause: ReadFailure| -> Error {
         InputError::CorruptFile {
             table: table.into(),
             file: name.into(),
-            detail,
+            cause,
         }
         .into()
     };
     match outcome {
         Ok(Ok((schema, rows))) => {
-            let rows =
-                u64::try_from(rows).map_err(|_| corrupt(format!("negative row count {rows}")))?;
+            let rows = u64::try_from(rows).map_err(|_| {
+                corrupt(ReadFailure::Metadata(format!("negative row count {rows}")))
+            })?;
             Ok((schema, rows))
         }
         Ok(Err(parquet::errors::ParquetError::External(e))) => {
             match e.downcast::<object_store::Error>() {
                 Ok(store_error) => Err(Error::storage(format!("reading {name}"), *store_error)),
-                Err(other) => Err(corrupt(other.to_string())),
+                Err(other) => Err(corrupt(ReadFailure::Other(other))),
             }
         }
-        Ok(Err(e)) => Err(corrupt(e.to_string())),
-        Err(panic) => Err(corrupt(format!(
-            "the parquet reader failed on it ({})",
-            panic_message(&panic)
-        ))),
+        Ok(Err(e)) => Err(corrupt(ReadFailure::Parquet(e))),
+        Err(panic) => Err(corrupt(ReadFailure::Panic(panic_message(&panic)))),
     }
 }
 

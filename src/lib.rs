@@ -5,6 +5,7 @@
 //! registered) → [`views`] (the SQL of `sql/`) → [`publish`] (Parquet files,
 //! then the manifest). [`pipeline::run`] drives one run and returns a report.
 
+pub mod checkpoints;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -17,6 +18,7 @@ pub mod inputs;
 pub mod lease;
 pub mod manifest;
 pub mod outputs;
+pub mod params;
 pub mod pipeline;
 pub mod publish;
 pub mod render;

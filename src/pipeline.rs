@@ -16,17 +16,19 @@ use object_store::ObjectStoreExt;
 use sha2::{Digest, Sha256};
 use tracing::{Instrument, info, info_span, warn};
 
+use crate::checkpoints::{self, Scratch};
 use crate::config::{JobConfig, hex};
-use crate::error::{Error, InputError, Result, quoted};
+use crate::error::{Error, InputError, ReadFailure, Result, quoted};
 use crate::inputs::{self, InputTable, panic_message};
 use crate::lease::Clock;
 use crate::manifest::{
     self, CampaignRecord, CampaignRule, Counts, InputFileRecord, Manifest, ThresholdRecord,
 };
 use crate::outputs::{MONEY, OUTPUTS, OutputTable};
+use crate::params::{self, Params};
 use crate::publish::{self, EncodedTable, Outcome, Plan, PublishOptions, Step};
 use crate::storage::Location;
-use crate::views::{self, Params};
+use crate::views;
 
 /// How to run.
 #[derive(Debug, Clone)]
@@ -132,10 +134,16 @@ async fn run_inner(
     // Stage 2: register tables, parameters and views (computing the
     // checkpoints) after the table-level checks.
     let t = Instant::now();
-    let scratch = views::Scratch::new()?;
-    let (ctx, checkpoint_timings) = session(job, opts.as_of, input_root, &tables, &scratch)
-        .instrument(info_span!("prepare"))
-        .await?;
+    let scratch = Scratch::new()?;
+    let (ctx, checkpoint_timings) = session(
+        job,
+        &Params::of_job(job, opts.as_of),
+        input_root,
+        &tables,
+        &scratch,
+    )
+    .instrument(info_span!("prepare"))
+    .await?;
     timings.insert("prepare".to_string(), t.elapsed().as_millis() as u64);
     timings.extend(checkpoint_timings);
 
@@ -267,32 +275,25 @@ async fn run_inner(
 /// computed here.
 pub async fn session(
     job: &JobConfig,
-    as_of: NaiveDate,
+    params: &Params<'_>,
     input_root: &Location,
     tables: &[InputTable],
-    scratch: &views::Scratch,
+    scratch: &Scratch,
 ) -> Result<(SessionContext, Vec<(String, u64)>)> {
     let ctx = crate::session::context(crate::session::SessionSettings {
         memory_limit: job.memory_limit,
     })?;
     inputs::register(&ctx, input_root, tables).await?;
-    views::register_params(
-        &ctx,
-        &Params {
-            as_of,
-            base_currency: &job.base_currency,
-            thresholds: &job.thresholds,
-        },
-    )?;
-    let (checks, rest) = views::VIEWS.split_at(views::PRE_CHECK_VIEWS);
-    views::register_view_list(&ctx, checks).await?;
+    params::register_params(&ctx, params)?;
+    let (checks, rest) = views::split_after(views::job_views()?, "val_table_keys")?;
+    views::register_view_list(&ctx, &checks).await?;
     guarded(input_root, tables, check_keys(&ctx))
         .instrument(info_span!("check_keys"))
         .await??;
     let timings = guarded(
         input_root,
         tables,
-        views::register_views_checkpointed(&ctx, rest, scratch),
+        checkpoints::register_views_checkpointed(&ctx, &rest, scratch),
     )
     .instrument(info_span!("checkpoints"))
     .await??;
@@ -378,7 +379,8 @@ async fn classify(root: &Location, tables: &[InputTable], e: DataFusionError) ->
             return error;
         }
         return InputError::Data {
-            detail: root_cause.to_string(),
+            detail: "the query engine could not read a value".to_string(),
+            source: Some(Box::new(e)),
         }
         .into();
     }
@@ -406,19 +408,16 @@ async fn find_unreadable_file(root: &Location, tables: &[InputTable]) -> Option<
             })
             .catch_unwind()
             .await;
-            let detail = match outcome {
+            let cause = match outcome {
                 Ok(Ok(())) => continue,
-                Ok(Err(e)) => e.to_string(),
-                Err(panic) => format!(
-                    "the parquet reader failed on it ({})",
-                    panic_message(&panic)
-                ),
+                Ok(Err(e)) => ReadFailure::Parquet(e),
+                Err(panic) => ReadFailure::Panic(panic_message(&panic)),
             };
             return Some(
                 InputError::CorruptFile {
                     table: table.spec.name.to_string(),
                     file: file.name.clone(),
-                    detail,
+                    cause,
                 }
                 .into(),
             );
@@ -431,7 +430,7 @@ async fn find_unreadable_file(root: &Location, tables: &[InputTable]) -> Option<
 /// clients, seasons, campaigns; bad season dates.
 async fn check_keys(ctx: &SessionContext) -> Result<Result<(), InputError>, DataFusionError> {
     let batches = ctx
-        .table("check_keys")
+        .table("val_table_keys")
         .await?
         .sort(vec![
             col("table_name").sort(true, false),
@@ -481,7 +480,7 @@ async fn compute(
             .map(|c| col(*c).sort(true, false))
             .collect();
         let df = ctx.table(spec.name).await?.select(columns)?.sort(sort)?;
-        let batches = views::collect_logged(spec.name, df).await?;
+        let batches = checkpoints::collect_logged(spec.name, df).await?;
         let batches = match conform(spec, batches) {
             Ok(b) => b,
             Err(e) => return Ok(Err(e)),
@@ -514,8 +513,9 @@ fn conform(spec: &OutputTable, batches: Vec<RecordBatch>) -> Result<Vec<RecordBa
                 } else if matches!(expected, DataType::Utf8)
                     && matches!(found, DataType::Utf8View | DataType::LargeUtf8)
                 {
-                    datafusion::arrow::compute::cast(array, expected)
-                        .map_err(|e| Error::internal_from(format!("casting {}.{name}", spec.name), e))?
+                    datafusion::arrow::compute::cast(array, expected).map_err(|e| {
+                        Error::internal_from(format!("casting {}.{name}", spec.name), e)
+                    })?
                 } else {
                     return Err(Error::internal(format!(
                         "{}.{name} has type {found}, expected {expected}",
@@ -523,15 +523,17 @@ fn conform(spec: &OutputTable, batches: Vec<RecordBatch>) -> Result<Vec<RecordBa
                     )));
                 };
                 if let DataType::Decimal128(precision, _) = expected {
-                    let money = array.as_primitive::<datafusion::arrow::datatypes::Decimal128Type>();
-                    money.validate_decimal_precision(*precision).map_err(|e| {
-                        InputError::Data {
+                    let money =
+                        array.as_primitive::<datafusion::arrow::datatypes::Decimal128Type>();
+                    money
+                        .validate_decimal_precision(*precision)
+                        .map_err(|e| InputError::Data {
                             detail: format!(
-                                "{}.{name} exceeds DECIMAL(38,2) (sums too large for exact money): {e}",
+                                "{}.{name} exceeds DECIMAL(38,2) (sums too large for exact money)",
                                 spec.name
                             ),
-                        }
-                    })?;
+                            source: Some(Box::new(e)),
+                        })?;
                 }
                 columns.push(array);
             }
@@ -661,7 +663,7 @@ async fn campaign_rules(
     use datafusion::prelude::cast;
     let text = |c: &str| cast(col(c), DataType::Utf8).alias(c);
     let batches = ctx
-        .table("active_campaigns")
+        .table("int_active_campaigns")
         .await?
         .select(vec![
             col("campaign_id"),

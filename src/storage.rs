@@ -11,7 +11,7 @@ use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt};
 use url::Url;
 
-use crate::error::{ConfigError, quoted};
+use crate::error::ConfigError;
 
 /// A root folder on some object store.
 #[derive(Clone)]
@@ -169,34 +169,37 @@ impl Location {
     pub fn parse(root: &str) -> Result<Self, ConfigError> {
         let root_trimmed = root.trim();
         if root_trimmed.is_empty() {
-            return Err(ConfigError::Invalid("empty storage root".into()));
+            return Err(ConfigError::root(root, "is empty", None));
         }
         match Url::parse(root_trimmed) {
             Ok(url) if url.scheme() == "file" => {
-                let path = url.to_file_path().map_err(|_| {
-                    ConfigError::Invalid(format!("{} is not a local file URL", quoted(root)))
-                })?;
+                let path = url
+                    .to_file_path()
+                    .map_err(|_| ConfigError::root(root, "is not a local file URL", None))?;
                 Self::local(&path, root)
             }
             Ok(url) if url.scheme() == "s3" => Self::s3(&url, root),
             // A Windows drive letter parses as a one-letter scheme; anything else is a path.
-            Ok(url) if url.scheme().len() > 1 => Err(ConfigError::Invalid(format!(
-                "storage root {}: scheme `{}` is not supported (use a path, file:// or s3://)",
-                quoted(root),
-                url.scheme()
-            ))),
+            Ok(url) if url.scheme().len() > 1 => Err(ConfigError::root(
+                root,
+                format!(
+                    "scheme `{}` is not supported (use a path, file:// or s3://)",
+                    url.scheme()
+                ),
+                None,
+            )),
             _ => Self::local(std::path::Path::new(root_trimmed), root),
         }
     }
 
     fn local(path: &std::path::Path, display: &str) -> Result<Self, ConfigError> {
         let absolute = std::path::absolute(path).map_err(|e| {
-            ConfigError::Invalid(format!("cannot resolve path {}: {e}", quoted(display)))
+            ConfigError::root(display, "cannot resolve the path", Some(Box::new(e)))
         })?;
-        let prefix = Path::from_absolute_path(&absolute).map_err(|e| {
-            ConfigError::Invalid(format!("invalid local path {}: {e}", quoted(display)))
-        })?;
-        let store_url = Url::parse("file:///").map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        let prefix = Path::from_absolute_path(&absolute)
+            .map_err(|e| ConfigError::root(display, "invalid local path", Some(Box::new(e))))?;
+        let store_url = Url::parse("file:///")
+            .map_err(|e| ConfigError::root(display, "file store URL", Some(Box::new(e))))?;
         Ok(Location {
             store: Arc::new(LocalFileSystem::new()),
             store_url,
@@ -210,10 +213,7 @@ impl Location {
     fn s3(url: &Url, display: &str) -> Result<Self, ConfigError> {
         let bucket = url.host_str().unwrap_or_default();
         if bucket.is_empty() {
-            return Err(ConfigError::Invalid(format!(
-                "s3 root {} has no bucket",
-                quoted(display)
-            )));
+            return Err(ConfigError::root(display, "has no bucket", None));
         }
         let endpoint_is_http = std::env::var("AWS_ENDPOINT_URL")
             .or_else(|_| std::env::var("AWS_ENDPOINT"))
@@ -239,12 +239,13 @@ impl Location {
             .with_client_options(client)
             .with_allow_http(endpoint_is_http)
             .build()
-            .map_err(|e| ConfigError::Invalid(format!("s3 root {}: {e}", quoted(display))))?;
-        let prefix = Path::from_url_path(url.path()).map_err(|e| {
-            ConfigError::Invalid(format!("s3 root {}: bad prefix: {e}", quoted(display)))
-        })?;
+            .map_err(|e| {
+                ConfigError::root(display, "cannot open the S3 store", Some(Box::new(e)))
+            })?;
+        let prefix = Path::from_url_path(url.path())
+            .map_err(|e| ConfigError::root(display, "bad prefix", Some(Box::new(e))))?;
         let store_url = Url::parse(&format!("s3://{bucket}/"))
-            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+            .map_err(|e| ConfigError::root(display, "bad bucket name", Some(Box::new(e))))?;
         Ok(Location {
             store: Arc::new(store),
             store_url,

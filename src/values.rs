@@ -46,6 +46,7 @@ pub fn check_table_sizes(tables: &[InputTable]) -> Result<(), Error> {
                 t.spec.name,
                 t.rows()
             ),
+            source: None,
         }
         .into()),
         None => Ok(()),

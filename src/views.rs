@@ -1,368 +1,288 @@
-//! The SQL views of `sql/`, embedded in the binary, created in dependency
-//! order; and the two parameter relations they read (`run_params`,
-//! `config_thresholds`), built from typed literal values — never from SQL text.
+//! The SQL views of `sql/`: every file is embedded in the binary (`build.rs`),
+//! its folder is its layer and its file name its view name. The order in
+//! which views are created is derived from what each file reads (parsed with
+//! DataFusion's SQL parser), never kept by hand, and the layering is checked
+//! every time it is derived:
+//!
+//! | layer          | reads                                                    |
+//! |----------------|----------------------------------------------------------|
+//! | `staging`      | the input tables only (renames and casts)                |
+//! | `validation`   | staging, validation (row problems; one duplicate-key method) |
+//! | `intermediate` | the layers above and parameters                          |
+//! | `marts`        | the layers above (one view per published table)          |
+//! | `checks`       | the layers above (what stops a run, run-report figures)  |
+//!
+//! `sql/diff/` is a separate set, over two snapshots' tables (`zafra diff`).
 
-use datafusion::common::ScalarValue;
-use datafusion::logical_expr::{LogicalPlanBuilder, col, lit};
-use datafusion::prelude::{DataFrame, SessionContext};
-use rust_decimal::Decimal;
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::config::Thresholds;
+use datafusion::prelude::SessionContext;
+
 use crate::error::{Error, Result};
 
-/// One view: its name (= file name) and its SQL.
-pub struct View {
+/// One embedded file of `sql/`, as `build.rs` lists it.
+#[derive(Debug, Clone, Copy)]
+pub struct SqlFile {
+    pub folder: &'static str,
     pub name: &'static str,
     pub sql: &'static str,
 }
 
-macro_rules! view {
-    ($dir:literal, $name:literal) => {
-        View {
-            name: $name,
-            sql: include_str!(concat!("../sql/", $dir, "/", $name, ".sql")),
-        }
-    };
+/// Every file of `sql/<folder>/<name>.sql`, sorted by path.
+pub const SQL_FILES: &[SqlFile] = include!(concat!(env!("OUT_DIR"), "/sql_files.rs"));
+
+/// A view's layer: its folder under `sql/`, in reading order (a view reads
+/// only its own layer or the ones before it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Layer {
+    Staging,
+    Validation,
+    Intermediate,
+    Marts,
+    Checks,
+    /// `zafra diff`'s views: a set of their own.
+    Diff,
 }
 
-/// Every view, in dependency order: staging, intermediate, marts, checks.
-pub const VIEWS: &[View] = &[
-    view!("staging", "stg_clients"),
-    view!("staging", "stg_seasons"),
-    view!("staging", "stg_campaigns"),
-    view!("checks", "check_keys"),
-    view!("staging", "stg_cadastre"),
-    view!("staging", "stg_potential_rates"),
-    view!("staging", "stg_fx_rates"),
-    view!("intermediate", "int_sales_duplicate_keys"),
-    view!("staging", "stg_sales"),
-    view!("intermediate", "int_known_clients"),
-    view!("intermediate", "int_clients_in_scope"),
-    view!("intermediate", "int_campaigns_on_date"),
-    view!("intermediate", "int_seasons_in_scope"),
-    view!("intermediate", "int_cadastre"),
-    view!("intermediate", "int_fx_intervals"),
-    view!("intermediate", "int_fx_by_day"),
-    view!("intermediate", "int_sales"),
-    view!("intermediate", "int_parcel_potential"),
-    view!("intermediate", "int_billing_lines"),
-    view!("marts", "potential"),
-    view!("marts", "billing"),
-    view!("intermediate", "int_client_figures"),
-    view!("intermediate", "int_thresholds"),
-    view!("marts", "client_segments"),
-    view!("marts", "active_campaigns"),
-    view!("intermediate", "int_memberships_simple"),
-    view!("intermediate", "int_client_buckets"),
-    view!("intermediate", "int_campaign_buckets"),
-    view!("marts", "memberships"),
-    view!("marts", "campaign_summary"),
-    view!("marts", "rejects"),
-    view!("checks", "report_unpriced"),
-    view!("checks", "check_money"),
-];
+impl Layer {
+    pub const ALL: [Layer; 6] = [
+        Layer::Staging,
+        Layer::Validation,
+        Layer::Intermediate,
+        Layer::Marts,
+        Layer::Checks,
+        Layer::Diff,
+    ];
 
-/// How many views of [`VIEWS`] (the small tables' staging and the table-level
-/// checks) are created before the checks run; the rest come after.
-pub const PRE_CHECK_VIEWS: usize = 4;
-
-/// Views whose result later views read several times: a run computes each
-/// once, writes it as Parquet to the scratch folder and re-registers the name
-/// as that Parquet table (by URL), so later views read it instead of
-/// recomputing it. Results are identical either way (the SQL tests run
-/// without checkpoints).
-pub const CHECKPOINTS: &[&str] = &[
-    "int_sales_duplicate_keys",
-    "int_fx_by_day",
-    "int_cadastre",
-    "potential",
-    "int_client_figures",
-    "int_thresholds",
-    "client_segments",
-    "active_campaigns",
-    "int_client_buckets",
-    "memberships",
-];
-
-/// A private scratch folder for checkpoints, removed on drop. It is under
-/// `ZAFRA_SCRATCH` if set (on a cluster: storage the executors share), else
-/// the system's temporary folder.
-pub struct Scratch {
-    dir: std::path::PathBuf,
-}
-
-impl Scratch {
-    pub fn new() -> Result<Self> {
-        let base = std::env::var_os("ZAFRA_SCRATCH")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(std::env::temp_dir);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let dir = base.join(format!("zafra-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&dir).map_err(|e| {
-            Error::storage_io(format!("creating scratch folder {}", dir.display()), e)
-        })?;
-        Ok(Scratch { dir })
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-/// Creates `views` in order, checkpointing those named in [`CHECKPOINTS`]
-/// into `scratch`. Query errors are returned as such (the caller classifies
-/// them: a corrupt input file surfaces here).
-pub async fn register_views_checkpointed(
-    ctx: &SessionContext,
-    views: &[View],
-    scratch: &Scratch,
-) -> std::result::Result<Result<Vec<(String, u64)>>, datafusion::error::DataFusionError> {
-    let mut timings = Vec::new();
-    for view in views {
-        let started = std::time::Instant::now();
-        let df = match ctx.sql(view.sql).await {
-            Ok(df) => df,
-            Err(e) => {
-                return Ok(Err(Error::internal_from(
-                    format!("planning view `{}`", view.name),
-                    e,
-                )));
-            }
-        };
-        if !CHECKPOINTS.contains(&view.name) {
-            if let Err(e) = ctx.register_table(view.name, df.into_view()) {
-                return Ok(Err(Error::internal_from(
-                    format!("registering view `{}`", view.name),
-                    e,
-                )));
-            }
-            continue;
-        }
-        let path = scratch.dir.join(format!("{}.parquet", view.name));
-        let rows = match write_checkpoint(view.name, df, &path).await? {
-            Ok(rows) => rows,
-            Err(e) => return Ok(Err(e)),
-        };
-        let url = match url::Url::from_file_path(&path) {
-            Ok(u) => u.to_string(),
-            Err(()) => {
-                return Ok(Err(Error::internal(format!(
-                    "checkpoint path {}",
-                    path.display()
-                ))));
-            }
-        };
-        ctx.register_parquet(
-            view.name,
-            url,
-            datafusion::prelude::ParquetReadOptions::default(),
-        )
-        .await?;
-        let ms = started.elapsed().as_millis() as u64;
-        tracing::info!(view = view.name, rows, ms, "checkpoint computed");
-        timings.push((format!("checkpoint:{}", view.name), ms));
-    }
-    Ok(Ok(timings))
-}
-
-/// Streams a checkpoint's rows into a Parquet file (LZ4: the file lives for
-/// one run), batch by batch; returns the rows written. Logs the plan like
-/// [`collect_logged`].
-async fn write_checkpoint(
-    name: &str,
-    df: DataFrame,
-    path: &std::path::Path,
-) -> std::result::Result<Result<u64>, datafusion::error::DataFusionError> {
-    use futures::StreamExt;
-    use parquet::arrow::ArrowWriter;
-    use parquet::file::properties::WriterProperties;
-    let io =
-        |e: std::io::Error| Error::storage_io(format!("writing checkpoint {}", path.display()), e);
-    let encoding = |e: parquet::errors::ParquetError| {
-        Error::internal_from(format!("encoding checkpoint `{name}`"), e)
-    };
-    // Once the writer exists, its errors are the file's: a full disk or a
-    // file-size limit is a storage error (exit 5), not a bug.
-    let writing = |e: parquet::errors::ParquetError| io(std::io::Error::other(e));
-    let schema = std::sync::Arc::new(df.schema().as_arrow().clone());
-    let task = std::sync::Arc::new(df.task_ctx());
-    let plan = df.create_physical_plan().await?;
-    let mut stream = datafusion::physical_plan::execute_stream(std::sync::Arc::clone(&plan), task)?;
-    let file = match std::fs::File::create(path) {
-        Ok(f) => std::io::BufWriter::new(f),
-        Err(e) => return Ok(Err(io(e))),
-    };
-    let props = WriterProperties::builder()
-        .set_compression(parquet::basic::Compression::LZ4_RAW)
-        .build();
-    let mut writer = match ArrowWriter::try_new(file, schema, Some(props)) {
-        Ok(w) => w,
-        Err(e) => return Ok(Err(encoding(e))),
-    };
-    let mut rows = 0u64;
-    while let Some(batch) = stream.next().await {
-        let batch = batch?;
-        rows += batch.num_rows() as u64;
-        if let Err(e) = writer.write(&batch) {
-            return Ok(Err(writing(e)));
+    /// Its folder under `sql/`.
+    pub fn folder(self) -> &'static str {
+        match self {
+            Layer::Staging => "staging",
+            Layer::Validation => "validation",
+            Layer::Intermediate => "intermediate",
+            Layer::Marts => "marts",
+            Layer::Checks => "checks",
+            Layer::Diff => "diff",
         }
     }
-    let mut file = match writer.into_inner() {
-        Ok(file) => file,
-        Err(e) => return Ok(Err(writing(e))),
-    };
-    if let Err(e) = std::io::Write::flush(&mut file) {
-        return Ok(Err(io(e)));
-    }
-    log_plan(name, plan.as_ref());
-    Ok(Ok(rows))
-}
 
-/// An executed plan, indented, with each operator's metrics.
-pub fn plan_with_metrics(plan: &dyn datafusion::physical_plan::ExecutionPlan) -> String {
-    datafusion::physical_plan::display::DisplayableExecutionPlan::with_metrics(plan)
-        .indent(true)
-        .to_string()
-}
-
-fn log_plan(name: &str, plan: &dyn datafusion::physical_plan::ExecutionPlan) {
-    if tracing::enabled!(tracing::Level::DEBUG) {
-        let shown = plan_with_metrics(plan);
-        tracing::debug!(query = name, plan = %shown, "query plan with metrics");
+    fn of_folder(folder: &str) -> Option<Layer> {
+        Layer::ALL.into_iter().find(|l| l.folder() == folder)
     }
 }
 
-/// Collects a query's result; at debug level (`ZAFRA_LOG=zafra=debug`) logs
-/// its physical plan with each operator's metrics (rows, time, memory, spills),
-/// so a slow night can be diagnosed from the logs alone.
-pub async fn collect_logged(
-    name: &str,
-    df: DataFrame,
-) -> std::result::Result<
-    Vec<datafusion::arrow::array::RecordBatch>,
-    datafusion::error::DataFusionError,
-> {
-    let (batches, plan) = collect_with_plan(df).await?;
-    log_plan(name, plan.as_ref());
-    Ok(batches)
+/// One view: its name (= file name), layer (= folder), SQL, and the
+/// relations its SQL reads (tables, views, parameters; not its own CTEs).
+#[derive(Debug, Clone)]
+pub struct View {
+    pub name: &'static str,
+    pub layer: Layer,
+    pub sql: &'static str,
+    pub reads: BTreeSet<String>,
 }
 
-/// Collects a query's result and returns it with the executed plan (whose
-/// metrics are then filled in).
-pub async fn collect_with_plan(
-    df: DataFrame,
-) -> std::result::Result<
-    (
-        Vec<datafusion::arrow::array::RecordBatch>,
-        std::sync::Arc<dyn datafusion::physical_plan::ExecutionPlan>,
-    ),
-    datafusion::error::DataFusionError,
-> {
-    let task = std::sync::Arc::new(df.task_ctx());
-    let plan = df.create_physical_plan().await?;
-    let batches = datafusion::physical_plan::collect(std::sync::Arc::clone(&plan), task).await?;
-    Ok((batches, plan))
+/// What the views of a set may read besides each other.
+struct Sources<'a> {
+    /// Read by staging only.
+    inputs: &'a [&'a str],
+    /// Read by any layer but staging.
+    parameters: &'a [&'a str],
 }
 
-/// The views of `zafra diff`, over two snapshots' tables.
-pub const DIFF_VIEWS: &[View] = &[
-    view!("diff", "diff_memberships"),
-    view!("diff", "diff_segments"),
-];
-
-/// The run's parameters, as typed values.
-pub struct Params<'a> {
-    pub as_of: chrono::NaiveDate,
-    pub base_currency: &'a str,
-    pub thresholds: &'a Thresholds,
-}
-
-/// Registers `run_params` (one row: as_of, base_currency) and
-/// `config_thresholds` (season_id null = the `[segments]` default, then one
-/// row per configured season).
-pub fn register_params(ctx: &SessionContext, params: &Params<'_>) -> Result<()> {
-    let epoch =
-        chrono::NaiveDate::from_ymd_opt(1970, 1, 1).ok_or_else(|| Error::internal("epoch date"))?;
-    let days = i32::try_from((params.as_of - epoch).num_days())
-        .map_err(|_| Error::internal("as-of date out of range"))?;
-    register_values(
-        ctx,
-        "run_params",
-        &["as_of", "base_currency"],
-        vec![vec![
-            ScalarValue::Date32(Some(days)),
-            ScalarValue::Utf8(Some(params.base_currency.to_string())),
-        ]],
-    )?;
-    let mut rows = vec![vec![
-        ScalarValue::Utf8(None),
-        money(params.thresholds.default.high_potential)?,
-        money(params.thresholds.default.high_billing)?,
-    ]];
-    for (season, pair) in &params.thresholds.season {
-        rows.push(vec![
-            ScalarValue::Utf8(Some(season.clone())),
-            money(pair.high_potential)?,
-            money(pair.high_billing)?,
-        ]);
-    }
-    register_values(
-        ctx,
-        "config_thresholds",
-        &["season_id", "high_potential", "high_billing"],
-        rows,
+/// The job's views (every layer but diff), in creation order.
+pub fn job_views() -> Result<Vec<View>> {
+    let inputs: Vec<&str> = crate::inputs::TABLES.iter().map(|t| t.name).collect();
+    ordered(
+        SQL_FILES,
+        |layer| layer != Layer::Diff,
+        &Sources {
+            inputs: &inputs,
+            parameters: crate::params::RELATIONS,
+        },
     )
 }
 
-/// A threshold as DECIMAL(38,2) (config guarantees at most 2 decimals).
-fn money(value: Option<Decimal>) -> Result<ScalarValue> {
-    let Some(value) = value else {
-        return Ok(ScalarValue::Decimal128(None, 38, 2));
-    };
-    let mut v = value;
-    v.rescale(2);
-    if v != value {
+/// The relations `zafra diff` registers for its views: each side's
+/// published tables, and its campaigns and thresholds (from the manifest).
+pub const DIFF_INPUTS: &[&str] = &[
+    "from_memberships",
+    "to_memberships",
+    "from_segments",
+    "to_segments",
+    "from_campaigns",
+    "to_campaigns",
+    "from_thresholds",
+    "to_thresholds",
+];
+
+/// `zafra diff`'s views, in creation order.
+pub fn diff_views() -> Result<Vec<View>> {
+    ordered(
+        SQL_FILES,
+        |layer| layer == Layer::Diff,
+        &Sources {
+            inputs: &[],
+            parameters: DIFF_INPUTS,
+        },
+    )
+}
+
+/// The views of `files` whose layer `keep` accepts, each with what it reads,
+/// in an order where every view comes after the views it reads (ties by
+/// layer, then name). Fails naming the view when a file is in an unknown
+/// folder, does not parse, reads something unknown or of a later layer, or
+/// when views read each other in a cycle.
+fn ordered(
+    files: &[SqlFile],
+    keep: impl Fn(Layer) -> bool,
+    sources: &Sources<'_>,
+) -> Result<Vec<View>> {
+    let mut views: BTreeMap<&'static str, View> = BTreeMap::new();
+    for file in files {
+        let layer = Layer::of_folder(file.folder).ok_or_else(|| {
+            Error::internal(format!(
+                "sql/{}/{}.sql: `{}` is not a layer",
+                file.folder, file.name, file.folder
+            ))
+        })?;
+        if !keep(layer) {
+            continue;
+        }
+        let view = View {
+            name: file.name,
+            layer,
+            sql: file.sql,
+            reads: reads(file)?,
+        };
+        if views.insert(file.name, view).is_some() {
+            return Err(Error::internal(format!(
+                "two files define the view `{}`",
+                file.name
+            )));
+        }
+    }
+    for view in views.values() {
+        for read in &view.reads {
+            check_read(view, read, views.get(read.as_str()), sources)?;
+        }
+    }
+    // Kahn's algorithm; the ready views by (layer, name), so the order is
+    // the same every time.
+    let mut waiting: BTreeMap<&str, usize> = views
+        .values()
+        .map(|v| {
+            let n = v
+                .reads
+                .iter()
+                .filter(|r| views.contains_key(r.as_str()))
+                .count();
+            (v.name, n)
+        })
+        .collect();
+    let mut ready: BTreeSet<(Layer, &str)> = waiting
+        .iter()
+        .filter(|(_, n)| **n == 0)
+        .map(|(name, _)| (views[name].layer, *name))
+        .collect();
+    let mut order = Vec::with_capacity(views.len());
+    while let Some(next) = ready.pop_first() {
+        let (_, name) = next;
+        waiting.remove(name);
+        order.push(views[name].clone());
+        for other in views.values() {
+            if other.reads.contains(name)
+                && let Some(n) = waiting.get_mut(other.name)
+            {
+                *n -= 1;
+                if *n == 0 {
+                    ready.insert((other.layer, other.name));
+                }
+            }
+        }
+    }
+    if !waiting.is_empty() {
+        let names: Vec<&str> = waiting.keys().copied().collect();
         return Err(Error::internal(format!(
-            "threshold {value} has more than 2 decimals"
+            "views read each other in a cycle: {}",
+            names.join(", ")
         )));
     }
-    Ok(ScalarValue::Decimal128(Some(v.mantissa()), 38, 2))
+    Ok(order)
 }
 
-pub(crate) fn register_values(
-    ctx: &SessionContext,
-    name: &str,
-    columns: &[&str],
-    rows: Vec<Vec<ScalarValue>>,
-) -> Result<()> {
-    let wrap = |e| Error::internal_from(format!("building `{name}`"), e);
-    let exprs: Vec<Vec<_>> = rows
-        .into_iter()
-        .map(|row| row.into_iter().map(lit).collect())
-        .collect();
-    let plan = LogicalPlanBuilder::values(exprs)
-        .and_then(|b| b.build())
-        .map_err(wrap)?;
-    let df = DataFrame::new(ctx.state(), plan);
-    let projection: Vec<_> = columns
-        .iter()
-        .enumerate()
-        .map(|(i, c)| col(format!("column{}", i + 1)).alias(*c))
-        .collect();
-    let df = df.select(projection).map_err(wrap)?;
-    ctx.register_table(name, df.into_view()).map_err(wrap)?;
-    Ok(())
+/// The relations a file's SQL reads (its own CTEs excluded).
+fn reads(file: &SqlFile) -> Result<BTreeSet<String>> {
+    use datafusion::sql::parser::DFParser;
+    let at = |e: datafusion::error::DataFusionError| {
+        Error::internal_from(format!("parsing sql/{}/{}.sql", file.folder, file.name), e)
+    };
+    let mut statements = DFParser::parse_sql(file.sql).map_err(at)?;
+    let statement = match (statements.pop_front(), statements.is_empty()) {
+        (Some(statement), true) => statement,
+        _ => {
+            return Err(Error::internal(format!(
+                "sql/{}/{}.sql must hold exactly one statement",
+                file.folder, file.name
+            )));
+        }
+    };
+    let (tables, _ctes) =
+        datafusion::sql::resolve::resolve_table_references(&statement, true).map_err(at)?;
+    Ok(tables.iter().map(|t| t.table().to_string()).collect())
 }
 
-/// Creates every view of [`VIEWS`] on `ctx`; the input tables and parameter
-/// relations must already be registered.
-pub async fn register_views(ctx: &SessionContext) -> Result<()> {
-    register_view_list(ctx, VIEWS).await
+/// Whether `view` may read `read` (`target` is the view of that name, if
+/// any).
+fn check_read(view: &View, read: &str, target: Option<&View>, sources: &Sources<'_>) -> Result<()> {
+    let refuse = |why: String| {
+        Err(Error::internal(format!(
+            "sql/{}/{}.sql reads `{read}`: {why}",
+            view.layer.folder(),
+            view.name
+        )))
+    };
+    if let Some(target) = target {
+        if target.layer > view.layer {
+            return refuse(format!(
+                "a view of the later layer `{}`",
+                target.layer.folder()
+            ));
+        }
+        if view.layer == Layer::Staging {
+            return refuse("staging reads input tables only".to_string());
+        }
+        return Ok(());
+    }
+    if sources.inputs.contains(&read) {
+        if view.layer == Layer::Staging {
+            return Ok(());
+        }
+        return refuse("an input table, which only staging reads".to_string());
+    }
+    if sources.parameters.contains(&read) {
+        if view.layer == Layer::Staging {
+            return refuse("staging reads input tables only".to_string());
+        }
+        return Ok(());
+    }
+    refuse("no view, input table or parameter has that name".to_string())
+}
+
+/// Splits `views` (in creation order) into the views `target` needs, itself
+/// included, and the rest; both keep the order.
+pub fn split_after(views: Vec<View>, target: &str) -> Result<(Vec<View>, Vec<View>)> {
+    let mut needed: BTreeSet<String> = BTreeSet::from([target.to_string()]);
+    // Later views read only earlier ones: one pass from the end collects
+    // the closure.
+    for view in views.iter().rev() {
+        if needed.contains(view.name) {
+            needed.extend(view.reads.iter().cloned());
+        }
+    }
+    if !views.iter().any(|v| v.name == target) {
+        return Err(Error::internal(format!("no view named `{target}`")));
+    }
+    Ok(views.into_iter().partition(|v| needed.contains(v.name)))
 }
 
 /// Creates the given views, in order.
@@ -378,4 +298,121 @@ pub async fn register_view_list(ctx: &SessionContext, views: &[View]) -> Result<
     Ok(())
 }
 
-pub use crate::outputs::MONEY;
+/// Creates every job view on `ctx`; the input tables and parameter relations
+/// must already be registered.
+pub async fn register_job_views(ctx: &SessionContext) -> Result<()> {
+    register_view_list(ctx, &job_views()?).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SOURCES: Sources<'static> = Sources {
+        inputs: &["sales"],
+        parameters: &["run_params"],
+    };
+
+    fn file(folder: &'static str, name: &'static str, sql: &'static str) -> SqlFile {
+        SqlFile { folder, name, sql }
+    }
+
+    fn names(views: &[View]) -> Vec<&str> {
+        views.iter().map(|v| v.name).collect()
+    }
+
+    fn refusal(files: &[SqlFile]) -> String {
+        match ordered(files, |_| true, &SOURCES) {
+            Ok(v) => panic!("accepted: {:?}", names(&v)),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn order_follows_reads_not_file_names() {
+        let files = [
+            file("intermediate", "a_late", "SELECT * FROM z_early"),
+            file("intermediate", "z_early", "SELECT * FROM stg_sales"),
+            file("staging", "stg_sales", "SELECT * FROM sales"),
+            file(
+                "marts",
+                "out",
+                "WITH x AS (SELECT * FROM a_late) SELECT * FROM x",
+            ),
+        ];
+        let views = ordered(&files, |_| true, &SOURCES).expect("ordered");
+        assert_eq!(names(&views), ["stg_sales", "z_early", "a_late", "out"]);
+        assert_eq!(
+            views[3].reads,
+            BTreeSet::from(["a_late".to_string()]),
+            "a CTE is not a read"
+        );
+    }
+
+    #[test]
+    fn a_view_reading_a_later_layer_is_refused() {
+        let e = refusal(&[
+            file("marts", "out", "SELECT 1 AS x"),
+            file("intermediate", "int_x", "SELECT * FROM out"),
+        ]);
+        assert!(e.contains("sql/intermediate/int_x.sql reads `out`"), "{e}");
+        assert!(e.contains("later layer `marts`"), "{e}");
+    }
+
+    #[test]
+    fn only_staging_reads_input_tables_and_staging_reads_nothing_else() {
+        let e = refusal(&[file("intermediate", "int_x", "SELECT * FROM sales")]);
+        assert!(
+            e.contains("an input table, which only staging reads"),
+            "{e}"
+        );
+        let e = refusal(&[file("staging", "stg_x", "SELECT * FROM run_params")]);
+        assert!(e.contains("staging reads input tables only"), "{e}");
+        let e = refusal(&[
+            file("staging", "stg_a", "SELECT * FROM sales"),
+            file("staging", "stg_b", "SELECT * FROM stg_a"),
+        ]);
+        assert!(e.contains("staging reads input tables only"), "{e}");
+    }
+
+    #[test]
+    fn unknown_relations_cycles_and_unknown_folders_are_refused() {
+        let e = refusal(&[file("marts", "out", "SELECT * FROM nowhere")]);
+        assert!(e.contains("reads `nowhere`: no view"), "{e}");
+        let e = refusal(&[
+            file("intermediate", "int_a", "SELECT * FROM int_b"),
+            file("intermediate", "int_b", "SELECT * FROM int_a"),
+        ]);
+        assert!(e.contains("cycle: int_a, int_b"), "{e}");
+        let e = refusal(&[file("misc", "x", "SELECT 1")]);
+        assert!(e.contains("`misc` is not a layer"), "{e}");
+    }
+
+    #[test]
+    fn split_after_keeps_what_the_target_needs() {
+        let files = [
+            file("staging", "stg_a", "SELECT * FROM sales"),
+            file("staging", "stg_b", "SELECT * FROM sales"),
+            file("validation", "val_a", "SELECT * FROM stg_a"),
+            file("intermediate", "int_b", "SELECT * FROM stg_b"),
+        ];
+        let views = ordered(&files, |_| true, &SOURCES).expect("ordered");
+        let (first, rest) = split_after(views, "val_a").expect("split");
+        assert_eq!(names(&first), ["stg_a", "val_a"]);
+        assert_eq!(names(&rest), ["stg_b", "int_b"]);
+    }
+
+    #[test]
+    fn the_shipped_views_are_layered_and_marts_are_the_published_tables() {
+        let views = job_views().expect("the shipped SQL is layered");
+        let marts: BTreeSet<&str> = views
+            .iter()
+            .filter(|v| v.layer == Layer::Marts)
+            .map(|v| v.name)
+            .collect();
+        let published: BTreeSet<&str> = crate::outputs::OUTPUTS.iter().map(|t| t.name).collect();
+        assert_eq!(marts, published);
+        let diff = diff_views().expect("diff views");
+        assert_eq!(names(&diff), ["diff_memberships", "diff_segments"]);
+    }
+}

@@ -392,7 +392,7 @@ fn debug_logs_carry_each_query_plan_with_operator_metrics() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     // One plan per checkpoint and per output table, with executed metrics.
     for query in [
-        "int_sales_duplicate_keys",
+        "val_sales_duplicate_keys",
         "int_client_figures",
         "memberships",
         "rejects",
@@ -567,6 +567,13 @@ fn empty_and_corrupt_files_exit_3_naming_the_file() {
             stderr.contains(&format!("sales/{name}.parquet")),
             "{name}: {stderr}"
         );
+        if name != "empty" {
+            // The reader's own error is kept as the cause.
+            assert!(
+                stderr.contains("unreadable or corrupt parquet file\n  caused by: "),
+                "{name}: {stderr}"
+            );
+        }
         assert!(!stderr.contains("panicked"), "{stderr}");
         assert!(files_under(&out).is_empty());
     }
@@ -1186,6 +1193,21 @@ fn usage_errors_name_the_thing_at_fault() {
         ));
     // A typo in the configuration: the file in the message, the key in the cause.
     let input = dataset(&tmp.path().join("in"), &[]);
+    // A storage root zafra cannot open: the root and what is wrong with it.
+    run(&config(tmp.path(), &input, &out, ""))
+        .args(["--input", "ftp://host/crm"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "error: storage root 'ftp://host/crm': scheme `ftp` is not supported",
+        ));
+    run(&config(tmp.path(), &input, &out, ""))
+        .args(["--output", "s3:///no-bucket"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "error: storage root 's3:///no-bucket': has no bucket",
+        ));
     let cfg = config(
         tmp.path(),
         &input,

@@ -65,16 +65,17 @@ async fn session() -> (tempfile::TempDir, datafusion::prelude::SessionContext) {
         .await
         .expect("register");
     let thresholds = zafra::config::Thresholds::default();
-    zafra::views::register_params(
+    zafra::params::register_params(
         &ctx,
-        &zafra::views::Params {
+        &zafra::params::Params {
             as_of: chrono::NaiveDate::from_ymd_opt(2026, 3, 31).expect("date"),
             base_currency: "USD",
             thresholds: &thresholds,
+            explain_client: None,
         },
     )
     .expect("params");
-    zafra::views::register_views(&ctx).await.expect("views");
+    zafra::views::register_job_views(&ctx).await.expect("views");
     (dir, ctx)
 }
 
@@ -90,7 +91,7 @@ async fn physical(ctx: &datafusion::prelude::SessionContext, view: &str) -> Arc<
 #[tokio::test]
 async fn no_join_builds_a_hash_table_of_raw_sales_rows() {
     let (_dir, ctx) = session().await;
-    for view in zafra::views::VIEWS {
+    for view in zafra::views::job_views().expect("views") {
         let plan = physical(&ctx, view.name).await;
         let mut found = Vec::new();
         sales_build_sides(&plan, &mut found);
@@ -108,9 +109,9 @@ async fn billing_and_rejects_read_sales_once_each_beyond_the_checkpoints() {
     // Without checkpoints the duplicate keys and fx days are part of the
     // plan: one scan each, plus the pass of the view itself.
     assert_eq!(
-        sales_scans(&physical(&ctx, "int_sales_duplicate_keys").await),
+        sales_scans(&physical(&ctx, "val_sales_duplicate_keys").await),
         1
     );
-    assert_eq!(sales_scans(&physical(&ctx, "billing").await), 3);
+    assert_eq!(sales_scans(&physical(&ctx, "int_billing").await), 3);
     assert_eq!(sales_scans(&physical(&ctx, "rejects").await), 3);
 }

@@ -45,12 +45,13 @@ impl AsyncDB for ZafraDb {
     async fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>, DbError> {
         let directive = sql.trim().trim_end_matches(';').to_ascii_uppercase();
         let views = match directive.as_str() {
-            "LOAD ZAFRA VIEWS" => Some(zafra::views::VIEWS),
-            "LOAD ZAFRA DIFF VIEWS" => Some(zafra::views::DIFF_VIEWS),
+            "LOAD ZAFRA VIEWS" => Some(zafra::views::job_views()),
+            "LOAD ZAFRA DIFF VIEWS" => Some(zafra::views::diff_views()),
             _ => None,
         };
         if let Some(views) = views {
-            zafra::views::register_view_list(&self.ctx, views)
+            let views = views.map_err(|e| DbError(error_chain(&e)))?;
+            zafra::views::register_view_list(&self.ctx, &views)
                 .await
                 .map_err(|e| DbError(error_chain(&e)))?;
             return Ok(DBOutput::StatementComplete(0));

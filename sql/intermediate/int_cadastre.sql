@@ -1,5 +1,5 @@
 -- int_cadastre: one row per row of `cadastre`, with its final reject reason:
--- the staging problem, else `unknown client_id` (absent from `clients`,
+-- the validation problem, else `unknown client_id` (absent from `clients`,
 -- active or not), and whether its client is in scope. Uses no parameters.
 -- (The clients are the join's left side, its hash table: docs/SEMANTICS.md,
 -- "Plans".)
@@ -16,4 +16,4 @@ SELECT
         CASE WHEN k.client_id IS NULL THEN 'unknown client_id' END
     ) AS reject_reason
 FROM int_known_clients AS k
-RIGHT JOIN stg_cadastre AS c ON c.client_id = k.client_id
+RIGHT JOIN val_cadastre AS c ON c.client_id = k.client_id

@@ -4,7 +4,7 @@
 -- status_note get none). A client outside every overlapping bucket cannot be
 -- in the range. Cost: campaigns × buckets. Uses no parameters.
 WITH campaigns AS (
-    SELECT * FROM active_campaigns WHERE status_note IS NULL
+    SELECT * FROM int_active_campaigns WHERE status_note IS NULL
 ),
 
 bounds AS (

@@ -13,4 +13,4 @@ SELECT
         / 1024 AS potential_bucket,
     (CAST(ROW_NUMBER() OVER (PARTITION BY season_id ORDER BY billing, client_id) AS BIGINT) - 1)
         / 1024 AS billing_bucket
-FROM client_segments
+FROM int_client_segments

@@ -1,7 +1,7 @@
 -- int_client_figures: one row per season in scope × client in scope, including
 -- clients with neither cadastre nor sales (potential and billing 0).
 -- A figure that cannot be published exactly stays null, with its problem
--- ('line' or 'sum', from `potential` / `billing`); check_money stops the run
+-- ('line' or 'sum', from int_potential / int_billing); check_money stops the run
 -- on it. Uses no parameters.
 SELECT
     s.season_id,
@@ -14,5 +14,5 @@ SELECT
     b.billing_problem
 FROM int_seasons_in_scope AS s
 CROSS JOIN int_clients_in_scope AS c
-LEFT JOIN potential AS p ON p.season_id = s.season_id AND p.client_id = c.client_id
-LEFT JOIN billing AS b ON b.season_id = s.season_id AND b.client_id = c.client_id
+LEFT JOIN int_potential AS p ON p.season_id = s.season_id AND p.client_id = c.client_id
+LEFT JOIN int_billing AS b ON b.season_id = s.season_id AND b.client_id = c.client_id

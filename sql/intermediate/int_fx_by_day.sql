@@ -10,7 +10,7 @@ WITH params AS (
 foreign_days AS (
     SELECT DISTINCT s.currency, s.document_date
     FROM params AS p
-    CROSS JOIN sales AS s
+    CROSS JOIN stg_sales AS s
     WHERE s.currency IS NOT NULL
         AND s.currency <> p.base_currency
         AND s.document_date IS NOT NULL

@@ -6,5 +6,5 @@ SELECT
     rate_date,
     LEAD(rate_date) OVER (PARTITION BY currency ORDER BY rate_date) AS next_rate_date,
     rate_to_base
-FROM stg_fx_rates
+FROM val_fx_rates
 WHERE row_problem IS NULL

@@ -22,7 +22,7 @@ seasons AS (
 
 rates AS (
     SELECT season_id, activity, amount_per_ha
-    FROM stg_potential_rates
+    FROM val_potential_rates
     WHERE row_problem IS NULL
 ),
 

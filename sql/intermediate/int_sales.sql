@@ -1,5 +1,5 @@
 -- int_sales: one row per row of `sales`, with the fx rate that applies to it,
--- whether its client is in scope, and its final reject reason: the staging
+-- whether its client is in scope, and its final reject reason: the validation
 -- problem, else `unknown client_id`, else `no fx rate` (a currency other than
 -- the base one with no accepted rate dated on or before the document date).
 -- Parameters: run_params.base_currency.
@@ -15,7 +15,7 @@ classified AS (
         s.*,
         (s.currency IS NULL OR s.currency = p.base_currency) AS is_base_currency
     FROM params AS p
-    CROSS JOIN stg_sales AS s
+    CROSS JOIN val_sales AS s
 ),
 
 with_client AS (

@@ -44,5 +44,5 @@ SELECT
         WHEN NOT t.billing_beyond THEN CAST(t.billing_total AS DECIMAL(38, 2))
     END AS billing_total,
     k.status_note
-FROM active_campaigns AS k
+FROM int_active_campaigns AS k
 LEFT JOIN checked AS t ON t.campaign_id = k.campaign_id

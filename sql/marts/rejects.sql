@@ -8,7 +8,7 @@ SELECT 'sales' AS table_name, row_key, reject_reason AS reason
 FROM int_sales WHERE reject_reason IS NOT NULL
 UNION ALL
 SELECT 'potential_rates' AS table_name, row_key, row_problem AS reason
-FROM stg_potential_rates WHERE row_problem IS NOT NULL
+FROM val_potential_rates WHERE row_problem IS NOT NULL
 UNION ALL
 SELECT 'fx_rates' AS table_name, row_key, row_problem AS reason
-FROM stg_fx_rates WHERE row_problem IS NOT NULL
+FROM val_fx_rates WHERE row_problem IS NOT NULL

@@ -1,35 +1,7 @@
--- stg_sales: one row per row of the `sales` input table, with its first
--- intra-table problem: null key, null value, unknown document_type, unknown
--- status, duplicate key (from int_sales_duplicate_keys). A null currency is
--- the base currency and not a problem. (The row key is built in int_sales,
--- after the joins, so a query that keeps only rejected rows builds it only
--- for them.) Uses no parameters.
---
--- Join order is the plan (docs/SEMANTICS.md, "Plans"): the left side of a
--- join is its hash table, so the small side comes first and the sales rows
--- stream through.
-WITH source AS (
-    SELECT
-        document_id, line_no, client_id, document_date, document_type,
-        status, amount, currency
-    FROM sales
-),
-
--- Keys that occur more than once: a short list, joined (no sort of the
--- whole table).
-duplicated AS (
-    SELECT document_id, line_no FROM int_sales_duplicate_keys
-),
-
-counted AS (
-    SELECT
-        s.*,
-        d.document_id IS NOT NULL AS duplicated_key
-    FROM duplicated AS d
-    RIGHT JOIN source AS s
-        ON s.document_id = d.document_id AND s.line_no = d.line_no
-)
-
+-- stg_sales: one row per row of the `sales` input table. Renames and casts
+-- only; none is needed (the input tables are registered with the contract's
+-- types). A null currency is the base currency (int_sales). Row problems:
+-- val_sales. Uses no parameters.
 SELECT
     document_id,
     line_no,
@@ -38,18 +10,5 @@ SELECT
     document_type,
     status,
     amount,
-    currency,
-    CASE
-        WHEN document_id IS NULL THEN 'null document_id'
-        WHEN line_no IS NULL THEN 'null line_no'
-        WHEN client_id IS NULL THEN 'null client_id'
-        WHEN document_date IS NULL THEN 'null document_date'
-        WHEN document_type IS NULL THEN 'null document_type'
-        WHEN status IS NULL THEN 'null status'
-        WHEN amount IS NULL THEN 'null amount'
-        WHEN document_type NOT IN ('INVOICE', 'DEBIT_NOTE', 'CREDIT_NOTE')
-            THEN 'unknown document_type'
-        WHEN status NOT IN ('VALID', 'VOID') THEN 'unknown status'
-        WHEN duplicated_key THEN 'duplicate key'
-    END AS row_problem
-FROM counted
+    currency
+FROM sales

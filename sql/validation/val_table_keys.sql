@@ -1,7 +1,9 @@
--- check_keys: one row per table-level problem that stops the run (exit 3):
+-- val_table_keys: one row per table-level problem that stops the run (exit 3):
 -- a null or duplicate key in clients, seasons or campaigns, and a season with
 -- a null date or start_date > end_date. key_value is the offending key (one row
--- per distinct key). Uses no parameters.
+-- per distinct key). Duplicate keys are found as in every validation view:
+-- GROUP BY the key, HAVING COUNT(*) > 1. A run checks this view before
+-- computing anything else. Uses no parameters.
 SELECT DISTINCT 'clients' AS table_name, 'null client_id' AS problem, '<null>' AS key_value
 FROM stg_clients WHERE client_id IS NULL
 UNION ALL

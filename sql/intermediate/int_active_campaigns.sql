@@ -1,10 +1,11 @@
--- active_campaigns: one row per campaign active on D (contract §6, §8), with its
--- status_note (problems joined by '; ': unknown season, potential_min >
--- potential_max when by_potential, billing_min > billing_max when by_billing;
--- null when none) and its advisory label: TODOS, SOLO_POTENCIAL,
--- SOLO_FACTURACION, or with both flags the segment of the ranges' midpoints
--- (a null bound takes the other bound; both null -> 0) under the season's
--- thresholds, null when the season is unknown. The midpoints are exact: the
+-- int_active_campaigns: one row per campaign active on D (contract §6, §8),
+-- with its status_note (problems joined by '; ': unknown season,
+-- potential_min > potential_max when by_potential, billing_min > billing_max
+-- when by_billing; null when none) and its advisory label: TODOS,
+-- SOLO_POTENCIAL, SOLO_FACTURACION, or with both flags the segment
+-- (int_segment_rule) of the ranges' midpoints (a null bound takes the other
+-- bound; both null -> 0) under the season's thresholds, null when the season
+-- is unknown. The midpoints are exact: the
 -- bounds come widened to 76 digits from stg_campaigns, so their sum cannot
 -- overflow. Uses no parameters.
 WITH campaigns AS (
@@ -34,6 +35,23 @@ checked AS (
             * CAST('0.5' AS DECIMAL(2, 1)) AS billing_midpoint
     FROM campaigns AS c
     LEFT JOIN known_seasons AS s ON s.season_id = c.season_id
+),
+
+midpoint_flags AS (
+    SELECT
+        c.campaign_id,
+        COALESCE(c.potential_midpoint >= t.high_potential, FALSE) AS potential_is_high,
+        COALESCE(c.billing_midpoint >= t.high_billing, FALSE) AS billing_is_high
+    FROM checked AS c
+    LEFT JOIN int_thresholds AS t ON t.season_id = c.season_id
+    WHERE c.season_known
+),
+
+labelled AS (
+    SELECT m.campaign_id, r.segment AS midpoint_segment
+    FROM int_segment_rule AS r
+    INNER JOIN midpoint_flags AS m
+        ON m.potential_is_high = r.potential_is_high AND m.billing_is_high = r.billing_is_high
 )
 
 SELECT
@@ -51,12 +69,7 @@ SELECT
         WHEN NOT c.by_potential AND NOT c.by_billing THEN 'TODOS'
         WHEN c.by_potential AND NOT c.by_billing THEN 'SOLO_POTENCIAL'
         WHEN c.by_billing AND NOT c.by_potential THEN 'SOLO_FACTURACION'
-        WHEN NOT c.season_known THEN NULL
-        WHEN c.potential_midpoint >= t.high_potential
-            AND c.billing_midpoint >= t.high_billing THEN 'RETENCION'
-        WHEN c.potential_midpoint >= t.high_potential THEN 'INVERSION'
-        WHEN c.billing_midpoint >= t.high_billing THEN 'REVISION'
-        ELSE 'NO_INVERSION'
+        ELSE l.midpoint_segment
     END AS label
 FROM checked AS c
-LEFT JOIN int_thresholds AS t ON t.season_id = c.season_id
+LEFT JOIN labelled AS l ON l.campaign_id = c.campaign_id

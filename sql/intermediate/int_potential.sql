@@ -1,10 +1,10 @@
--- potential: one row per client in scope and season in scope with at least one
+-- int_potential: one row per client in scope and season in scope with at least one
 -- applicable parcel (contract §3). potential = sum of productive_ha × rate over
 -- priced parcels, exact, then rounded once to 2 decimals half away from zero
 -- (a cast to DECIMAL(38,2) rounds that way). unpriced_ha: hectares of
 -- parcels with no rate (a DECIMAL(76, s): it cannot wrap). Uses no parameters.
 --
--- Exact money (docs/SEMANTICS.md), as in `billing`: the sum is only used when
+-- Exact money (docs/SEMANTICS.md), as in int_billing: the sum is only used when
 -- every parcel's potential is below 10^36 in absolute value. A figure that
 -- cannot be published exactly is null, with its potential_problem: 'line' (a
 -- parcel of 10^36 or more) or 'sum' (|sum| >= 10^36 - 0.005). check_money

@@ -1,0 +1,118 @@
+-- int_campaign_conditions: one row per evaluated (campaign active on D
+-- without a status_note, client in scope of its season) pair, with each
+-- range condition of the membership rule (contract §7) spelled out: whether
+-- it applies (its flag), the client's rounded figure, the bounds, where the
+-- figure lies ('below' the minimum, 'inside', 'above' the maximum; null when
+-- the flag is false or the figure unknown), the distance (outside: how far
+-- the figure must move to enter; inside: how far it may move before leaving,
+-- null when unbounded) and pass/fail. Bounds are inclusive and a null bound
+-- is unbounded; a condition whose flag is false passes. is_member: every
+-- condition passes (a campaign with neither flag reaches every client in
+-- scope). This is the only place the rule is written: `memberships` keeps
+-- the members, `zafra explain` prints the conditions.
+--
+-- The evaluated pairs are the candidates (int_campaign_candidates, a
+-- superset of the members) and, for `zafra explain`, every such campaign
+-- with the client named in explain_params (one row, null in a run).
+-- Parameters: explain_params.client_id.
+WITH campaigns AS (
+    SELECT
+        campaign_id, season_id, by_potential, potential_min, potential_max,
+        by_billing, billing_min, billing_max
+    FROM int_active_campaigns
+    WHERE status_note IS NULL
+),
+
+focus AS (
+    SELECT DISTINCT client_id FROM explain_params WHERE client_id IS NOT NULL
+),
+
+other_candidates AS (
+    SELECT c.campaign_id, c.client_id, c.season_id, c.potential, c.billing, c.segment
+    FROM focus AS x
+    RIGHT JOIN int_campaign_candidates AS c ON c.client_id = x.client_id
+    WHERE x.client_id IS NULL
+),
+
+focus_pairs AS (
+    SELECT k.campaign_id, f.client_id, f.season_id, f.potential, f.billing, f.segment
+    FROM focus AS x
+    INNER JOIN int_client_segments AS f ON f.client_id = x.client_id
+    INNER JOIN campaigns AS k ON k.season_id = f.season_id
+),
+
+pairs AS (
+    SELECT * FROM other_candidates
+    UNION ALL
+    SELECT * FROM focus_pairs
+),
+
+positioned AS (
+    SELECT
+        p.campaign_id,
+        p.client_id,
+        p.season_id,
+        p.potential,
+        p.billing,
+        p.segment,
+        k.by_potential,
+        k.potential_min,
+        k.potential_max,
+        CASE
+            WHEN NOT k.by_potential THEN NULL
+            WHEN p.potential < k.potential_min THEN 'below'
+            WHEN p.potential > k.potential_max THEN 'above'
+            WHEN (k.potential_min IS NULL OR p.potential >= k.potential_min)
+                AND (k.potential_max IS NULL OR p.potential <= k.potential_max) THEN 'inside'
+        END AS potential_position,
+        k.by_billing,
+        k.billing_min,
+        k.billing_max,
+        CASE
+            WHEN NOT k.by_billing THEN NULL
+            WHEN p.billing < k.billing_min THEN 'below'
+            WHEN p.billing > k.billing_max THEN 'above'
+            WHEN (k.billing_min IS NULL OR p.billing >= k.billing_min)
+                AND (k.billing_max IS NULL OR p.billing <= k.billing_max) THEN 'inside'
+        END AS billing_position
+    FROM campaigns AS k
+    INNER JOIN pairs AS p ON p.campaign_id = k.campaign_id
+),
+
+evaluated AS (
+    SELECT
+        *,
+        NOT by_potential OR potential_position = 'inside' AS potential_pass,
+        NOT by_billing OR billing_position = 'inside' AS billing_pass
+    FROM positioned
+)
+
+SELECT
+    campaign_id,
+    client_id,
+    season_id,
+    potential,
+    billing,
+    segment,
+    by_potential,
+    potential_min,
+    potential_max,
+    potential_position,
+    CASE potential_position
+        WHEN 'below' THEN potential_min - potential
+        WHEN 'above' THEN potential - potential_max
+        WHEN 'inside' THEN LEAST(potential - potential_min, potential_max - potential)
+    END AS potential_distance,
+    potential_pass,
+    by_billing,
+    billing_min,
+    billing_max,
+    billing_position,
+    CASE billing_position
+        WHEN 'below' THEN billing_min - billing
+        WHEN 'above' THEN billing - billing_max
+        WHEN 'inside' THEN LEAST(billing - billing_min, billing_max - billing)
+    END AS billing_distance,
+    billing_pass,
+    COALESCE(potential_pass AND billing_pass, FALSE) AS is_member
+FROM evaluated
