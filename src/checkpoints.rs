@@ -23,7 +23,7 @@ pub const CHECKPOINTS: &[&str] = &[
     "int_client_segments",
     "int_active_campaigns",
     "int_client_buckets",
-    "memberships",
+    "int_memberships",
 ];
 
 /// A private scratch folder for checkpoints, removed on drop. It is under

@@ -61,7 +61,8 @@ pub enum Command {
     /// Who joined and left each campaign, and whose segment changed, between
     /// two snapshots, each change with its causes.
     Diff(DiffArgs),
-    /// Why a client has its figures, segment and memberships, from the inputs.
+    /// Why a client has its figures, segment and memberships, or why a
+    /// campaign has its members, from the inputs.
     Explain(ExplainArgs),
     /// Re-hash every file of committed snapshots against their manifests;
     /// exit 3 if any file is missing, extra or changed.
@@ -182,8 +183,16 @@ pub struct DiffArgs {
 #[derive(Debug, clap::Args)]
 pub struct ExplainArgs {
     /// The client to explain.
+    #[arg(
+        long,
+        required_unless_present = "campaign",
+        conflicts_with = "campaign"
+    )]
+    pub client: Option<String>,
+    /// The campaign to explain: its diagnostics (how many clients pass each
+    /// range, the nearest client outside each bound, why it is empty).
     #[arg(long)]
-    pub client: String,
+    pub campaign: Option<String>,
     /// Job configuration (TOML). Without it, the demo's.
     #[arg(long)]
     pub config: Option<PathBuf>,

@@ -220,8 +220,14 @@ async fn explain(args: ExplainArgs) -> Result<Printed> {
             demo::demo_as_of(),
         ),
     };
-    let text =
-        crate::explain::explain(&job, args.as_of.unwrap_or(default_as_of), &args.client).await?;
+    let as_of = args.as_of.unwrap_or(default_as_of);
+    let text = match (&args.client, &args.campaign) {
+        (Some(client), _) => crate::explain::explain(&job, as_of, client).await?,
+        (None, Some(campaign)) => crate::explain::explain_campaign(&job, as_of, campaign).await?,
+        (None, None) => {
+            return Err(ConfigError::Invalid("explain needs --client or --campaign".into()).into());
+        }
+    };
     Ok(Printed::ok(text))
 }
 

@@ -295,6 +295,88 @@ fn trim_zeros(text: &str) -> String {
     }
 }
 
+/// Explains one campaign as of a date: its row of int_campaign_diagnostics
+/// (the view `campaign_diagnostics` publishes), with its ranges.
+pub async fn explain_campaign(job: &JobConfig, as_of: NaiveDate, campaign: &str) -> Result<String> {
+    let input_root = Location::parse(&job.input_root)?;
+    let tables = inputs::discover(&input_root).await?;
+    let scratch = crate::checkpoints::Scratch::new()?;
+    let params = Params::of_job(job, as_of);
+    let (ctx, _) = session(job, &params, &input_root, &tables, &scratch).await?;
+    let only = |view: &'static str| {
+        let ctx = &ctx;
+        async move {
+            ctx.table(view)
+                .await
+                .map_err(wrap)?
+                .filter(col("campaign_id").eq(lit(campaign.to_string())))
+                .map_err(wrap)
+        }
+    };
+    let ranges = collect(
+        only("int_active_campaigns").await?,
+        &[
+            "season_id",
+            "label",
+            "status_note",
+            "by_potential",
+            "potential_min",
+            "potential_max",
+            "by_billing",
+            "billing_min",
+            "billing_max",
+        ],
+        &[],
+    )
+    .await?;
+    let Some(r) = ranges.first() else {
+        return Err(Error::NotFound {
+            what: format!("campaign {} is not active on {as_of}", quoted(campaign)),
+        });
+    };
+    let v = |i: usize| r[i].clone().unwrap_or_else(|| "-".into());
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "campaign {} as of {as_of}: season {}, label {}",
+        quoted(campaign),
+        v(0),
+        v(1)
+    );
+    if let Some(note) = &r[2] {
+        let _ = writeln!(s, "  status note: {note} (not evaluated)");
+    }
+    for (what, at) in [("potential", 3), ("billing", 6)] {
+        if r[at].as_deref() == Some("true") {
+            let bound = |cell: &Option<String>, open: &str| {
+                cell.as_deref().map_or_else(|| open.to_string(), trim_zeros)
+            };
+            let _ = writeln!(
+                s,
+                "  {what} range [{}, {}]",
+                bound(&r[at + 1], "-inf"),
+                bound(&r[at + 2], "+inf")
+            );
+        }
+    }
+    let columns: Vec<&str> = crate::outputs::OUTPUTS
+        .iter()
+        .find(|t| t.name == "campaign_diagnostics")
+        .map(|t| t.columns.iter().map(|(name, _)| *name).skip(2).collect())
+        .unwrap_or_default();
+    let _ = writeln!(s, "\ndiagnostics (campaign_diagnostics):");
+    for row in collect(only("int_campaign_diagnostics").await?, &columns, &[]).await? {
+        for (name, value) in columns.iter().zip(row) {
+            let _ = writeln!(
+                s,
+                "  {name:<28} {}",
+                value.unwrap_or_else(|| "-".to_string())
+            );
+        }
+    }
+    Ok(s)
+}
+
 fn wrap(e: datafusion::error::DataFusionError) -> Error {
     Error::internal_from("explaining", e)
 }

@@ -35,6 +35,8 @@ pub enum Kind {
     Number,
     /// BOOLEAN.
     Flag,
+    /// A whole number: any integer type, read as INT64.
+    Integer,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -67,7 +69,7 @@ const fn opt(name: &'static str, kind: Kind) -> ColumnSpec {
     }
 }
 
-use Kind::{Date, Flag, Number, Text};
+use Kind::{Date, Flag, Integer, Number, Text};
 
 /// The contract's input tables.
 pub const TABLES: &[TableSpec] = &[
@@ -143,6 +145,7 @@ pub const TABLES: &[TableSpec] = &[
             req("by_billing", Flag),
             req("billing_min", Number),
             req("billing_max", Number),
+            opt("priority", Integer),
         ],
     },
     TableSpec {
@@ -236,6 +239,7 @@ async fn discover_table(root: &Location, spec: &TableSpec) -> Result<Option<Inpu
                 Kind::Text => text_type(found),
                 Kind::Date => date_type(found),
                 Kind::Flag => matches!(found, DataType::Boolean),
+                Kind::Integer => found.is_integer(),
                 Kind::Number => match number_scale(found) {
                     Some(NumberType::Exact(scale)) => {
                         let s = scales.entry(column.name).or_insert(0);
@@ -287,6 +291,7 @@ async fn discover_table(root: &Location, spec: &TableSpec) -> Result<Option<Inpu
                 Kind::Text => DataType::Utf8,
                 Kind::Date => DataType::Date32,
                 Kind::Flag => DataType::Boolean,
+                Kind::Integer => DataType::Int64,
                 Kind::Number => DataType::Decimal128(38, scales.get(c.name).copied().unwrap_or(0)),
             };
             Field::new(c.name, data_type, true)
@@ -442,6 +447,7 @@ fn expected(kind: Kind) -> &'static str {
         Kind::Date => "DATE or TIMESTAMP",
         Kind::Number => "DECIMAL with scale <= 12, an integer or FLOAT64",
         Kind::Flag => "BOOLEAN",
+        Kind::Integer => "an integer",
     }
 }
 

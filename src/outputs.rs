@@ -26,6 +26,10 @@ pub struct OutputTable {
     pub listing: &'static str,
     /// What one row is.
     pub grain: &'static str,
+    /// Money columns that are null by design where there is no such figure
+    /// (every other money column is null only when `check_money` stops the
+    /// run).
+    pub nullable_money: &'static [&'static str],
 }
 
 impl OutputTable {
@@ -56,6 +60,7 @@ pub const OUTPUTS: &[OutputTable] = &[
         sort: &["season_id", "client_id"],
         listing: "client_segments",
         grain: "season in scope × client in scope",
+        nullable_money: &[],
     },
     OutputTable {
         name: "memberships",
@@ -70,6 +75,7 @@ pub const OUTPUTS: &[OutputTable] = &[
         sort: &["campaign_id", "client_id"],
         listing: "memberships",
         grain: "active campaign × member client",
+        nullable_money: &[],
     },
     OutputTable {
         name: "campaign_summary",
@@ -86,6 +92,7 @@ pub const OUTPUTS: &[OutputTable] = &[
         sort: &["campaign_id"],
         listing: "campaigns",
         grain: "campaign active on D",
+        nullable_money: &[],
     },
     OutputTable {
         name: "rejects",
@@ -97,6 +104,75 @@ pub const OUTPUTS: &[OutputTable] = &[
         sort: &["table_name", "row_key", "reason"],
         listing: "rejects",
         grain: "rejected input row",
+        nullable_money: &[],
+    },
+    OutputTable {
+        name: "campaign_diagnostics",
+        columns: &[
+            ("campaign_id", DataType::Utf8),
+            ("season_id", DataType::Utf8),
+            ("clients", DataType::Int64),
+            ("with_cadastre", DataType::Int64),
+            ("with_sales", DataType::Int64),
+            ("passing_potential", DataType::Int64),
+            ("passing_billing", DataType::Int64),
+            ("members", DataType::Int64),
+            ("season_min_potential", MONEY),
+            ("season_max_potential", MONEY),
+            ("season_min_billing", MONEY),
+            ("season_max_billing", MONEY),
+            ("potential_below_min_client", DataType::Utf8),
+            ("potential_below_min", MONEY),
+            ("potential_above_max_client", DataType::Utf8),
+            ("potential_above_max", MONEY),
+            ("billing_below_min_client", DataType::Utf8),
+            ("billing_below_min", MONEY),
+            ("billing_above_max_client", DataType::Utf8),
+            ("billing_above_max", MONEY),
+            ("empty_reason", DataType::Utf8),
+        ],
+        sort: &["campaign_id"],
+        listing: "diagnostics",
+        grain: "campaign active on D",
+        nullable_money: &[
+            "season_min_potential",
+            "season_max_potential",
+            "season_min_billing",
+            "season_max_billing",
+            "potential_below_min",
+            "potential_above_max",
+            "billing_below_min",
+            "billing_above_max",
+        ],
+    },
+    OutputTable {
+        name: "contact_plan",
+        columns: &[
+            ("client_id", DataType::Utf8),
+            ("primary_campaign_id", DataType::Utf8),
+            ("primary_season_id", DataType::Utf8),
+            ("primary_priority", DataType::Int64),
+            ("other_campaigns", DataType::Int64),
+        ],
+        sort: &["client_id"],
+        listing: "contacts",
+        grain: "client in at least one active campaign",
+        nullable_money: &[],
+    },
+    OutputTable {
+        name: "campaign_overlap",
+        columns: &[
+            ("season_id", DataType::Utf8),
+            ("campaign_id", DataType::Utf8),
+            ("other_campaign_id", DataType::Utf8),
+            ("members", DataType::Int64),
+            ("other_members", DataType::Int64),
+            ("shared", DataType::Int64),
+        ],
+        sort: &["campaign_id", "other_campaign_id"],
+        listing: "overlaps",
+        grain: "pair of active campaigns of a season sharing members",
+        nullable_money: &[],
     },
 ];
 

@@ -184,7 +184,7 @@ async fn run_inner(
 
     // Stage 5: encode, describe, publish.
     let t = Instant::now();
-    // The four tables are encoded in parallel; each file's bytes depend only
+    // The tables are encoded in parallel; each file's bytes depend only
     // on its rows.
     let encoded: Vec<EncodedTable> = std::thread::scope(|scope| {
         let jobs: Vec<_> = OUTPUTS
@@ -466,7 +466,7 @@ async fn check_keys(ctx: &SessionContext) -> Result<Result<(), InputError>, Data
     }
 }
 
-/// Computes the four output tables, sorted, in [`OUTPUTS`] order.
+/// Computes the output tables, sorted, in [`OUTPUTS`] order.
 async fn compute(
     ctx: &SessionContext,
 ) -> Result<Result<Vec<Vec<RecordBatch>>, Error>, DataFusionError> {
@@ -547,8 +547,9 @@ fn conform(spec: &OutputTable, batches: Vec<RecordBatch>) -> Result<Vec<RecordBa
 /// a figure null when it cannot be published exactly (`check_money`).
 fn has_null_money(computed: &[Vec<RecordBatch>]) -> bool {
     OUTPUTS.iter().zip(computed).any(|(spec, batches)| {
-        spec.columns.iter().enumerate().any(|(i, (_, t))| {
+        spec.columns.iter().enumerate().any(|(i, (name, t))| {
             *t == MONEY
+                && !spec.nullable_money.contains(name)
                 && batches
                     .iter()
                     .any(|b| b.columns().get(i).is_some_and(|c| c.null_count() > 0))

@@ -608,19 +608,14 @@ async fn diagnose_money(
                 exact_sum(ctx, source, &flagged.season, &flagged.client).await?
             )
         };
-        return Ok(Some(
-            figure_error(
-                root,
-                tables,
-                source,
-                flagged.figure,
-                group,
-                reason,
-                line,
-                "",
-            )
-            .await,
-        ));
+        let finding = Finding {
+            figure: flagged.figure,
+            group,
+            reason,
+            line,
+            prefix: String::new(),
+        };
+        return Ok(Some(finding.into_error(root, tables, source).await));
     }
     // A campaign total: its largest member, and that member's largest line.
     let figure = source.figure;
@@ -660,61 +655,70 @@ async fn diagnose_money(
         text(member, 2),
         source.noun
     );
-    Ok(Some(
-        figure_error(
-            root,
-            tables,
-            source,
-            flagged.figure,
+    let finding = Finding {
+        figure: flagged.figure,
+        group,
+        reason,
+        line,
+        prefix,
+    };
+    Ok(Some(finding.into_error(root, tables, source).await))
+}
+
+/// What check_money found about one figure, before its input file is
+/// looked up.
+struct Finding {
+    figure: String,
+    /// Whose figure: "client 'C1' in season '2025/26'", "campaign 'K1'".
+    group: String,
+    reason: String,
+    /// The input line with the largest absolute value, if any.
+    line: Option<Line>,
+    /// Text before the line's description in the example.
+    prefix: String,
+}
+
+impl Finding {
+    /// The exit-3 error, naming the input table, column, file and key of
+    /// the line.
+    async fn into_error(self, root: &Location, tables: &[InputTable], source: &Source) -> Error {
+        let Finding {
+            figure,
             group,
             reason,
             line,
-            &prefix,
-        )
-        .await,
-    ))
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn figure_error(
-    root: &Location,
-    tables: &[InputTable],
-    source: &Source,
-    figure: String,
-    group: String,
-    reason: String,
-    line: Option<Line>,
-    prefix: &str,
-) -> Error {
-    let (key, file, example) = match line {
-        Some(line) => {
-            let file = file_of_key(root, tables, source.table, &line.key).await;
-            (
-                quoted(&line.key),
-                file,
-                format!(
-                    "{prefix}{} (the {} with the largest absolute value)",
-                    line.text, source.noun
-                ),
-            )
-        }
-        None => (
-            "<none>".to_string(),
-            "<unknown>".to_string(),
-            format!("{prefix}no {} found", source.noun),
-        ),
-    };
-    InputError::FigureOutOfRange(Box::new(FigureOutOfRange {
-        figure,
-        group,
-        reason,
-        table: source.table.to_string(),
-        column: source.column.to_string(),
-        file,
-        key,
-        example,
-    }))
-    .into()
+            prefix,
+        } = self;
+        let (key, file, example) = match line {
+            Some(line) => {
+                let file = file_of_key(root, tables, source.table, &line.key).await;
+                (
+                    quoted(&line.key),
+                    file,
+                    format!(
+                        "{prefix}{} (the {} with the largest absolute value)",
+                        line.text, source.noun
+                    ),
+                )
+            }
+            None => (
+                "<none>".to_string(),
+                "<unknown>".to_string(),
+                format!("{prefix}no {} found", source.noun),
+            ),
+        };
+        InputError::FigureOutOfRange(Box::new(FigureOutOfRange {
+            figure,
+            group,
+            reason,
+            table: source.table.to_string(),
+            column: source.column.to_string(),
+            file,
+            key,
+            example,
+        }))
+        .into()
+    }
 }
 
 #[cfg(test)]

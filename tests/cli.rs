@@ -199,7 +199,10 @@ fn publishes_the_contract_outputs_and_is_idempotent() {
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
     assert_eq!(manifest["snapshot_date"], AS_OF);
-    assert_eq!(manifest["outputs"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        manifest["outputs"].as_array().unwrap().len(),
+        zafra::outputs::OUTPUTS.len()
+    );
     assert_eq!(manifest["inputs"].as_array().unwrap().len(), 7);
     assert_eq!(manifest["counts"]["segments"]["2025/26"]["RETENCION"], 1);
     assert_eq!(manifest["thresholds"][0]["high_potential"], "5000.00");
@@ -1139,6 +1142,40 @@ fn explain_shows_parcels_billing_thresholds_and_every_campaign_condition() {
         .stderr(predicate::str::contains(
             "client 'nobody' is not in `clients`",
         ));
+    // A campaign: its diagnostics, from the same views as campaign_diagnostics.
+    let output = zafra()
+        .args(["explain", "--as-of", AS_OF, "--campaign", "K1", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let k1 = String::from_utf8(output.stdout).unwrap();
+    for needle in [
+        "campaign 'K1' as of",
+        "potential range [5000, 20000]",
+        "billing range [5000, 20000]",
+        "members                      ",
+    ] {
+        assert!(k1.contains(needle), "missing {needle:?} in:\n{k1}");
+    }
+    zafra()
+        .args([
+            "explain",
+            "--as-of",
+            AS_OF,
+            "--campaign",
+            "nope",
+            "--config",
+        ])
+        .arg(&cfg)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("campaign 'nope' is not active on"));
+    zafra()
+        .args(["explain", "--client", "C1", "--campaign", "K1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--campaign"));
 }
 
 #[test]

@@ -65,11 +65,13 @@ fn expected_cases() -> BTreeSet<(String, String, String)> {
 struct Agreed {
     case: (String, String, String),
     /// None when zafra refused the input (exit 3) as the reference expected.
-    rows: Option<([u64; 4], u64)>,
+    /// The row counts of the published tables, in `OUTPUTS` order.
+    rows: Option<(Vec<u64>, u64)>,
 }
 
 /// Parses `agree  <dataset> <config> <date>  client_segments=N memberships=N
-/// campaign_summary=N rejects=N  (rejected rows N; zafra Xs)` or
+/// … (one `name=N` per published table, in `OUTPUTS` order)  (rejected rows N;
+/// zafra Xs)` or
 /// `agree  <dataset> <config> <date>  zafra refused the input as expected (exit 3: …)`.
 fn parse_agree(line: &str) -> Agreed {
     let rest = line
@@ -94,15 +96,15 @@ fn parse_agree(line: &str) -> Agreed {
             .and_then(|n| n.parse().ok())
             .unwrap_or_else(|| panic!("expected {name}=N, got {word:?} in {line:?}"))
     };
-    assert!(tail.len() >= 7, "unexpected agree line: {line:?}");
-    let tables = [
-        count(tail[0], "client_segments"),
-        count(tail[1], "memberships"),
-        count(tail[2], "campaign_summary"),
-        count(tail[3], "rejects"),
-    ];
-    assert_eq!(&tail[4..6], ["(rejected", "rows"], "{line:?}");
-    let rejected: u64 = tail[6]
+    let n = zafra::outputs::OUTPUTS.len();
+    assert!(tail.len() >= n + 3, "unexpected agree line: {line:?}");
+    let tables: Vec<u64> = zafra::outputs::OUTPUTS
+        .iter()
+        .zip(&tail)
+        .map(|(table, word)| count(word, table.name))
+        .collect();
+    assert_eq!(&tail[n..n + 2], ["(rejected", "rows"], "{line:?}");
+    let rejected: u64 = tail[n + 2]
         .strip_suffix(';')
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("expected the rejected rows in {line:?}"));
@@ -174,12 +176,29 @@ fn published_tables_equal_the_duckdb_reference() {
     let compared: BTreeSet<_> = agreed.iter().map(|a| a.case.clone()).collect();
     assert_eq!(compared.len(), agreed.len(), "a case was compared twice");
     assert_eq!(compared, expected, "the cases compared");
+    let at = |name: &str| {
+        zafra::outputs::OUTPUTS
+            .iter()
+            .position(|t| t.name == name)
+            .unwrap_or_else(|| panic!("no published table {name}"))
+    };
     for a in &agreed {
-        if let Some(([client_segments, _, _, rejects], rejected)) = a.rows {
+        if let Some((counts, rejected)) = &a.rows {
             // Every published case compared a non-empty client_segments, and
             // one rejects row per rejected input row.
-            assert!(client_segments > 0, "{a:?}");
-            assert_eq!(rejects, rejected, "{a:?}");
+            assert!(counts[at("client_segments")] > 0, "{a:?}");
+            assert_eq!(counts[at("rejects")], *rejected, "{a:?}");
+        }
+    }
+    // The contact plan and the overlaps were compared non-empty somewhere,
+    // on the edge dataset (priorities with ties, nulls, a negative one) too.
+    for table in ["contact_plan", "campaign_overlap"] {
+        for dataset in ["gen-1", "edge"] {
+            assert!(
+                agreed.iter().any(|a| a.case.0 == dataset
+                    && a.rows.as_ref().is_some_and(|(c, _)| c[at(table)] > 0)),
+                "{table} never compared non-empty on {dataset}"
+            );
         }
     }
     // None of these inputs is refused: every case compared published tables

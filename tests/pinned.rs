@@ -373,6 +373,18 @@ fn demo_snapshots_verify_diff_and_explain() {
         ),
         0
     );
+    // A campaign with members (the nearest clients outside its bounds) and
+    // one with a status note.
+    for campaign in ["CMP0001", "CMP0009"] {
+        assert_eq!(
+            pin(
+                &format!("explain_campaign_{}", campaign.to_lowercase()),
+                dir,
+                &["explain", "--campaign", campaign]
+            ),
+            0
+        );
+    }
 }
 
 /// Pins every file of a `diff --format parquet --out` folder, and that the

@@ -64,6 +64,7 @@ SELECT
     c.by_billing,
     c.billing_min,
     c.billing_max,
+    c.priority,
     c.status_note,
     CASE
         WHEN NOT c.by_potential AND NOT c.by_billing THEN 'TODOS'

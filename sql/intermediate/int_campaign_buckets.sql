@@ -8,15 +8,7 @@ WITH campaigns AS (
 ),
 
 bounds AS (
-    SELECT season_id, 'potential' AS dimension, potential_bucket AS bucket,
-        MIN(potential) AS low, MAX(potential) AS high
-    FROM int_client_buckets
-    GROUP BY season_id, potential_bucket
-    UNION ALL
-    SELECT season_id, 'billing' AS dimension, billing_bucket AS bucket,
-        MIN(billing) AS low, MAX(billing) AS high
-    FROM int_client_buckets
-    GROUP BY season_id, billing_bucket
+    SELECT season_id, dimension, bucket, low, high FROM int_figure_buckets
 )
 
 SELECT k.campaign_id, k.season_id, b.dimension, b.bucket

@@ -12,7 +12,7 @@ WITH totals AS (
         COUNT(*) AS members,
         SUM(CAST(potential AS DECIMAL(76, 2))) AS potential_total,
         SUM(CAST(billing AS DECIMAL(76, 2))) AS billing_total
-    FROM memberships
+    FROM int_memberships
     GROUP BY campaign_id
 ),
 

@@ -1,7 +1,7 @@
 -- memberships: one row per (campaign active on D without a status_note,
 -- client in scope) where the client's rounded figures in the campaign's
--- season pass every condition of the rule (contract §7), as
--- int_campaign_conditions evaluates it. Published. Uses no parameters.
+-- season pass every condition of the rule (int_memberships). Published.
+-- Uses no parameters.
 SELECT
     campaign_id,
     client_id,
@@ -9,5 +9,4 @@ SELECT
     potential,
     billing,
     segment
-FROM int_campaign_conditions
-WHERE is_member
+FROM int_memberships

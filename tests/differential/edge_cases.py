@@ -148,4 +148,8 @@ def write(root: Path) -> None:
         "by_billing": [r[8] for r in k],
         "billing_min": pa.array([None if r[9] is None else D(r[9]) for r in k], bound),
         "billing_max": pa.array([None if r[10] is None else D(r[10]) for r in k], bound),
+        # Contact priority as INT32 (read as INT64): ties (K02, K03 at 1),
+        # nulls (after every numbered one), a negative one.
+        "priority": pa.array([None, 1, 1, 5, None, 0, -3, None, None, 2, None, None, None],
+                             pa.int32()),
     })

@@ -90,6 +90,44 @@ PUBLISHED = {
         ("row_key", pa.string()),
         ("reason", pa.string()),
     ]),
+    "campaign_diagnostics": pa.schema([
+        ("campaign_id", pa.string()),
+        ("season_id", pa.string()),
+        ("clients", pa.int64()),
+        ("with_cadastre", pa.int64()),
+        ("with_sales", pa.int64()),
+        ("passing_potential", pa.int64()),
+        ("passing_billing", pa.int64()),
+        ("members", pa.int64()),
+        ("season_min_potential", MONEY),
+        ("season_max_potential", MONEY),
+        ("season_min_billing", MONEY),
+        ("season_max_billing", MONEY),
+        ("potential_below_min_client", pa.string()),
+        ("potential_below_min", MONEY),
+        ("potential_above_max_client", pa.string()),
+        ("potential_above_max", MONEY),
+        ("billing_below_min_client", pa.string()),
+        ("billing_below_min", MONEY),
+        ("billing_above_max_client", pa.string()),
+        ("billing_above_max", MONEY),
+        ("empty_reason", pa.string()),
+    ]),
+    "contact_plan": pa.schema([
+        ("client_id", pa.string()),
+        ("primary_campaign_id", pa.string()),
+        ("primary_season_id", pa.string()),
+        ("primary_priority", pa.int64()),
+        ("other_campaigns", pa.int64()),
+    ]),
+    "campaign_overlap": pa.schema([
+        ("season_id", pa.string()),
+        ("campaign_id", pa.string()),
+        ("other_campaign_id", pa.string()),
+        ("members", pa.int64()),
+        ("other_members", pa.int64()),
+        ("shared", pa.int64()),
+    ]),
 }
 
 # Sort keys of the published tables (byte-wise string order).
@@ -98,13 +136,16 @@ SORT_KEYS = {
     "memberships": ["campaign_id", "client_id"],
     "campaign_summary": ["campaign_id"],
     "rejects": ["table_name", "row_key", "reason"],
+    "campaign_diagnostics": ["campaign_id"],
+    "contact_plan": ["client_id"],
+    "campaign_overlap": ["campaign_id", "other_campaign_id"],
 }
 
 # --------------------------------------------------------------------------
 # Input tables (CONTRACT.md, "Inputs")
 # --------------------------------------------------------------------------
 
-TEXT, DATE, NUMBER, BOOL = "text", "date", "number", "bool"
+TEXT, DATE, NUMBER, BOOL, INT = "text", "date", "number", "bool", "int"
 
 # table -> [(column, kind, required)]; column order = the table's column order
 # (it decides which `null <column>` problem is reported first).
@@ -133,6 +174,7 @@ INPUTS: dict[str, list[tuple[str, str, bool]]] = {
         ("start_date", DATE, True), ("end_date", DATE, True), ("status", TEXT, True),
         ("by_potential", BOOL, True), ("potential_min", NUMBER, True), ("potential_max", NUMBER, True),
         ("by_billing", BOOL, True), ("billing_min", NUMBER, True), ("billing_max", NUMBER, True),
+        ("priority", INT, False),
     ],
     "fx_rates": [
         ("currency", TEXT, True), ("rate_date", DATE, True), ("rate_to_base", NUMBER, True),
@@ -212,6 +254,12 @@ def _to_bool(col: pa.ChunkedArray, where: str) -> pa.ChunkedArray:
     raise InputError(f"{where}: type {col.type} is not BOOLEAN")
 
 
+def _to_int(col: pa.ChunkedArray, where: str) -> pa.ChunkedArray:
+    if pa.types.is_integer(col.type) or pa.types.is_null(col.type):
+        return col.cast(pa.int64())  # a UInt64 beyond INT64 raises
+    raise InputError(f"{where}: type {col.type} is not an integer")
+
+
 def _to_number(col: pa.ChunkedArray, scale: int, where: str) -> pa.ChunkedArray:
     target = pa.decimal128(38, scale)
     if pa.types.is_floating(col.type):
@@ -264,6 +312,8 @@ def read_table(root: Path, table: str) -> pa.Table:
                 columns[name] = _to_date(col, where)
             elif kind == BOOL:
                 columns[name] = _to_bool(col, where)
+            elif kind == INT:
+                columns[name] = _to_int(col, where)
             else:
                 columns[name] = _to_number(col, scales[name], where)
         parts.append(pa.table(columns))
@@ -274,7 +324,7 @@ def read_table(root: Path, table: str) -> pa.Table:
 
 
 def _arrow_type(kind: str, scale: int) -> pa.DataType:
-    return {TEXT: pa.string(), DATE: pa.date32(), BOOL: pa.bool_(),
+    return {TEXT: pa.string(), DATE: pa.date32(), BOOL: pa.bool_(), INT: pa.int64(),
             NUMBER: pa.decimal128(38, scale)}[kind]
 
 
@@ -431,14 +481,14 @@ class Report:
 
 
 def compute(input_root, as_of: datetime.date, base_currency: str, thresholds: dict) -> dict[str, pa.Table]:
-    """The four published tables of a run as of `as_of` (see module docstring)."""
+    """The published tables of a run as of `as_of` (see module docstring)."""
     tables, _ = compute_all(input_root, as_of, base_currency, thresholds)
     return tables
 
 
 def compute_all(input_root, as_of: datetime.date, base_currency: str,
                 thresholds: dict) -> tuple[dict[str, pa.Table], Report]:
-    """The four published tables and the run's `Report`.
+    """The published tables and the run's `Report`.
 
     Raises `InputError` where zafra exits 3 for the whole table (missing table
     or column, unusable type, bad key in clients/seasons/campaigns, inverted
@@ -648,6 +698,93 @@ def compute_all(input_root, as_of: datetime.date, base_currency: str,
         UNION ALL SELECT 'fx_rates', row_key, reason FROM chk_fx_rates WHERE reason IS NOT NULL
     """)
 
+    # --- campaign diagnostics: counts per range, extremes, nearest outsiders,
+    # and the first empty reason (SEMANTICS.md, "Campaign diagnostics");
+    # written with correlated subqueries, one question at a time.
+    pin = lambda dim, t: (f"(k.{dim}_min IS NULL OR CAST(k.{dim}_min AS {t}) <= CAST(g.{dim} AS {t})) AND "
+                          f"(k.{dim}_max IS NULL OR CAST(g.{dim} AS {t}) <= CAST(k.{dim}_max AS {t}))")
+
+    def nearest(dim: str, t: str, side: str) -> str:
+        bound, op, pick = (f"{dim}_min", "<", "max") if side == "below" else (f"{dim}_max", ">", "min")
+        value = (f"(SELECT {pick}(g.{dim}) FROM segments g WHERE g.season_id = k.season_id "
+                 f"AND CAST(g.{dim} AS {t}) {op} CAST(k.{bound} AS {t}))")
+        searched = f"k.by_{dim} AND k.status_note IS NULL AND k.{bound} IS NOT NULL"
+        return (f"CASE WHEN {searched} THEN (SELECT min(g.client_id) FROM segments g "
+                f"WHERE g.season_id = k.season_id AND g.{dim} = {value}) END AS {dim}_{side}_{bound.split('_')[1]}_client, "
+                f"CASE WHEN {searched} THEN {value} END AS {dim}_{side}_{bound.split('_')[1]}")
+
+    con.execute(f"""
+        CREATE TABLE diag_counts AS
+        SELECT k.*,
+          (SELECT count(*) FROM segments g WHERE g.season_id = k.season_id) AS clients,
+          (SELECT count(*) FROM segments g WHERE g.season_id = k.season_id AND g.has_cadastre) AS with_cadastre,
+          (SELECT count(*) FROM segments g WHERE g.season_id = k.season_id AND g.has_sales) AS with_sales,
+          (SELECT count(*) FROM segments g WHERE g.season_id = k.season_id
+             AND (NOT k.by_potential OR ({pin("potential", p_type)}))) AS passing_potential,
+          (SELECT count(*) FROM segments g WHERE g.season_id = k.season_id
+             AND (NOT k.by_billing OR ({pin("billing", b_type)}))) AS passing_billing,
+          (SELECT count(*) FROM members m WHERE m.campaign_id = k.campaign_id) AS members,
+          (SELECT min(potential) FROM segments g WHERE g.season_id = k.season_id) AS season_min_potential,
+          (SELECT max(potential) FROM segments g WHERE g.season_id = k.season_id) AS season_max_potential,
+          (SELECT min(billing) FROM segments g WHERE g.season_id = k.season_id) AS season_min_billing,
+          (SELECT max(billing) FROM segments g WHERE g.season_id = k.season_id) AS season_max_billing,
+          {nearest("potential", p_type, "below")},
+          {nearest("potential", p_type, "above")},
+          {nearest("billing", b_type, "below")},
+          {nearest("billing", b_type, "above")}
+        FROM campaign_checks k
+    """)
+    gap = lambda dim, t: [
+        (f"k.by_{dim} AND k.passing_{dim} = 0 AND CAST(k.{dim}_min AS {t}) > k.season_max_{dim}",
+         f"{dim} range above the season''s maximum"),
+        (f"k.by_{dim} AND k.passing_{dim} = 0 AND CAST(k.{dim}_max AS {t}) < k.season_min_{dim}",
+         f"{dim} range below the season''s minimum"),
+        (f"k.by_{dim} AND k.passing_{dim} = 0", f"no client''s {dim} in the range"),
+    ]
+    reasons = [
+        ("k.status_note LIKE 'unknown season%'", "unknown season"),
+        ("k.status_note IS NOT NULL", "invalid range"),
+        ("k.clients = 0", "no client in scope in the season"),
+        ("k.by_potential AND k.passing_potential = 0 AND k.with_cadastre = 0",
+         "no client has cadastre in the season"),
+        ("k.by_billing AND k.passing_billing = 0 AND k.with_sales = 0", "the season has no sales up to D"),
+        *gap("potential", p_type), *gap("billing", b_type),
+    ]
+    whens = "\n".join(f"WHEN {cond} THEN '{text}'" for cond, text in reasons)
+    con.execute(f"""
+        CREATE TABLE diagnostics AS
+        SELECT k.*, CASE WHEN k.members > 0 THEN NULL {whens} ELSE 'no client in both ranges' END AS empty_reason
+        FROM diag_counts k
+    """)
+
+    # --- contact plan: each member client's primary campaign (priority
+    # ascending, nulls last, then campaign_id byte-wise) and its other campaigns
+    con.execute("""
+        CREATE TABLE contacts AS
+        SELECT client_id, campaign_id AS primary_campaign_id, season_id AS primary_season_id,
+               priority AS primary_priority, CAST(n - 1 AS BIGINT) AS other_campaigns
+        FROM (
+            SELECT m.client_id, m.campaign_id, m.season_id, k.priority,
+                   row_number() OVER (PARTITION BY m.client_id
+                                      ORDER BY k.priority ASC NULLS LAST, m.campaign_id) AS rn,
+                   count(*) OVER (PARTITION BY m.client_id) AS n
+            FROM members m JOIN in_campaigns k USING (campaign_id)
+        ) WHERE rn = 1
+    """)
+    # --- overlap: pairs of campaigns of one season sharing members, each pair once
+    con.execute("""
+        CREATE TABLE overlap AS
+        WITH n AS (SELECT campaign_id, count(*) AS members FROM members GROUP BY campaign_id)
+        SELECT a.season_id, a.campaign_id, b.campaign_id AS other_campaign_id,
+               na.members, nb.members AS other_members, count(*) AS shared
+        FROM members a
+        JOIN members b ON b.season_id = a.season_id AND b.client_id = a.client_id
+                      AND a.campaign_id < b.campaign_id
+        JOIN n na ON na.campaign_id = a.campaign_id
+        JOIN n nb ON nb.campaign_id = b.campaign_id
+        GROUP BY ALL
+    """)
+
     queries = {
         "client_segments": "SELECT season_id, client_id, potential, billing, segment, has_cadastre, has_sales "
                            "FROM segments",
@@ -655,6 +792,16 @@ def compute_all(input_root, as_of: datetime.date, base_currency: str,
         "campaign_summary": "SELECT campaign_id, description, season_id, label, members, potential_total, "
                             "billing_total, status_note FROM summary",
         "rejects": "SELECT table_name, row_key, reason FROM rejects",
+        "campaign_diagnostics": "SELECT campaign_id, season_id, clients, with_cadastre, with_sales, "
+                                "passing_potential, passing_billing, members, season_min_potential, "
+                                "season_max_potential, season_min_billing, season_max_billing, "
+                                "potential_below_min_client, potential_below_min, potential_above_max_client, "
+                                "potential_above_max, billing_below_min_client, billing_below_min, "
+                                "billing_above_max_client, billing_above_max, empty_reason FROM diagnostics",
+        "contact_plan": "SELECT client_id, primary_campaign_id, primary_season_id, primary_priority, "
+                        "other_campaigns FROM contacts",
+        "campaign_overlap": "SELECT season_id, campaign_id, other_campaign_id, members, other_members, "
+                            "shared FROM overlap",
     }
     tables = {name: _publish(name, con.sql(q).to_arrow_table()) for name, q in queries.items()}
 

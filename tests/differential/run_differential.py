@@ -43,7 +43,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import edge_cases  # noqa: E402  (a second, independently written edge-case dataset)
 import reference  # noqa: E402
 
-TABLES = ["client_segments", "memberships", "campaign_summary", "rejects"]
+TABLES = ["client_segments", "memberships", "campaign_summary", "rejects",
+          "campaign_diagnostics", "contact_plan", "campaign_overlap"]
 BASE_CURRENCY = "USD"
 RUN_TIMEOUT_SECONDS = 600   # one `zafra run` on these small datasets takes about a second
 SLOW_RUN_SECONDS = 60
