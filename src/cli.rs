@@ -64,6 +64,9 @@ pub enum Command {
     /// Why a client has its figures, segment and memberships, or why a
     /// campaign has its members, from the inputs.
     Explain(ExplainArgs),
+    /// Write a campaign's member list of a committed snapshot (with each
+    /// client's name, branch and salesperson) as CSV or XLSX.
+    Export(ExportArgs),
     /// Re-hash every file of committed snapshots against their manifests;
     /// exit 3 if any file is missing, extra or changed.
     Verify(VerifyArgs),
@@ -178,6 +181,37 @@ pub struct DiffArgs {
     /// Folder for `--format parquet` (diff_memberships.parquet, diff_segments.parquet).
     #[arg(long, required_if_eq("format", "parquet"))]
     pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// The campaign whose members to write.
+    #[arg(long)]
+    pub campaign: String,
+    /// The snapshot's date (default: the latest committed one).
+    #[arg(long, value_parser = parse_date)]
+    pub as_of: Option<chrono::NaiveDate>,
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// The file to write.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Job configuration (TOML): its output root (the snapshots) and input
+    /// root (the `clients` table). Without it, the demo's.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Output root; overrides the config.
+    #[arg(long)]
+    pub output: Option<String>,
+    /// Input root; overrides the config.
+    #[arg(long)]
+    pub input: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -5,7 +5,8 @@
 //! exit codes.
 
 use crate::cli::{
-    Command, DiffArgs, DiffFormat, ExplainArgs, GenerateArgs, OutputArgs, RunArgs, VerifyArgs,
+    Command, DiffArgs, DiffFormat, ExplainArgs, ExportArgs, ExportFormat, GenerateArgs, OutputArgs,
+    RunArgs, VerifyArgs,
 };
 use crate::config::{JobConfig, Overrides};
 use crate::error::{ConfigError, Error, Result, quoted};
@@ -36,6 +37,7 @@ pub async fn execute(command: Command) -> Result<Printed> {
         Command::Verify(args) => verify(args).await,
         Command::Diff(args) => diff(args).await,
         Command::Explain(args) => explain(args).await,
+        Command::Export(args) => export(args).await,
         Command::ScanFloor { input } => scan_floor(&input).await,
         Command::ProfileSql {
             input,
@@ -229,6 +231,34 @@ async fn explain(args: ExplainArgs) -> Result<Printed> {
         }
     };
     Ok(Printed::ok(text))
+}
+
+async fn export(args: ExportArgs) -> Result<Printed> {
+    let job = match &args.config {
+        Some(path) => {
+            let overrides = Overrides {
+                input_root: args.input.clone(),
+                output_root: args.output.clone(),
+            };
+            JobConfig::load(path, &overrides)?
+        }
+        None => demo::demo_job(args.output.as_deref(), args.input.as_deref())?,
+    };
+    let output_root = crate::storage::Location::parse(&job.output_root)?;
+    let input_root = crate::storage::Location::parse(&job.input_root)?;
+    let report = crate::export::export(&crate::export::ExportRequest {
+        output_root: &output_root,
+        input_root: &input_root,
+        snapshot_date: args.as_of.map(|d| d.format("%Y-%m-%d").to_string()),
+        campaign: &args.campaign,
+        format: match args.format {
+            ExportFormat::Csv => crate::export::Format::Csv,
+            ExportFormat::Xlsx => crate::export::Format::Xlsx,
+        },
+        out: &args.out,
+    })
+    .await?;
+    Ok(Printed::ok(render::export(&report)))
 }
 
 async fn scan_floor(input: &str) -> Result<Printed> {

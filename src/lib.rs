@@ -13,6 +13,7 @@ pub mod demo;
 pub mod diff;
 pub mod error;
 pub mod explain;
+pub mod export;
 pub mod generate;
 pub mod inputs;
 pub mod lease;

@@ -196,3 +196,13 @@ pub fn diff(report: &DiffReport, json: bool) -> String {
         report.to_table()
     }
 }
+
+/// What `zafra export` wrote.
+pub fn export(report: &crate::export::ExportReport) -> String {
+    format!(
+        "{} member(s) of the snapshot of {} -> {}\n",
+        report.rows,
+        report.snapshot_date,
+        report.path.display()
+    )
+}

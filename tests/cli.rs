@@ -1276,3 +1276,116 @@ fn usage_errors_name_the_thing_at_fault() {
             "unreadable manifest _manifests/snapshot_date={AS_OF}.json: key must be a string"
         )));
 }
+
+#[test]
+fn export_writes_a_campaigns_members_as_csv_and_xlsx() {
+    let tmp = tempfile::tempdir().unwrap();
+    let clients = "SELECT * FROM (VALUES \
+        ('C1', 'Uno, \"S.A.\"', true, 'Norte', 'Ana'), ('C2', 'Dos', CAST(NULL AS BOOLEAN), NULL, 'Beto'), \
+        ('C3', 'Tres', false, 'Sur', 'Ana'), ('C4', 'Cuatro', true, 'Sur', NULL)) \
+        AS t(client_id, name, active, branch, salesperson)";
+    let input = dataset(&tmp.path().join("in"), &[("clients", clients)]);
+    let out = tmp.path().join("out");
+    let cfg = config(tmp.path(), &input, &out, "");
+    run(&cfg).assert().code(0);
+    let export = |campaign: &str, format: &str, file: &Path| {
+        let mut cmd = zafra();
+        cmd.args([
+            "export",
+            "--campaign",
+            campaign,
+            "--format",
+            format,
+            "--out",
+        ])
+        .arg(file)
+        .arg("--config")
+        .arg(&cfg);
+        cmd
+    };
+    // K2 reaches every client in scope (C3 is inactive).
+    let csv = tmp.path().join("k2.csv");
+    export("K2", "csv", &csv).assert().code(0).stdout(format!(
+        "3 member(s) of the snapshot of {AS_OF} -> {}\n",
+        csv.display()
+    ));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "client_id,name,branch,salesperson,season_id,potential,billing,segment"
+    );
+    // Name, branch and salesperson from `clients` (quoted where needed,
+    // empty when null); the figures are the published memberships rows.
+    let published = query(&format!(
+        "SELECT client_id, season_id, potential, billing, segment FROM '{}' \
+         WHERE campaign_id = 'K2' ORDER BY client_id",
+        table_file(&out, "memberships")
+    ));
+    assert_eq!(published.len(), 3);
+    let who = [
+        "\"Uno, \"\"S.A.\"\"\",Norte,Ana",
+        "Dos,,Beto",
+        "Cuatro,Sur,",
+    ];
+    for ((line, row), who) in lines[1..].iter().zip(&published).zip(who) {
+        let f: Vec<&str> = row.split('|').collect();
+        assert_eq!(
+            *line,
+            format!("{},{who},{},{},{},{}", f[0], f[1], f[2], f[3], f[4])
+        );
+    }
+    assert_eq!(lines.len(), 4);
+
+    // XLSX: a header row, money as numbers formatted 0.00.
+    let xlsx = tmp.path().join("k2.xlsx");
+    export("K2", "xlsx", &xlsx).assert().code(0);
+    let sheet = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); \
+             print(z.read('xl/worksheets/sheet1.xml').decode()); \
+             print(z.read('xl/sharedStrings.xml').decode()); \
+             print(z.read('xl/styles.xml').decode())",
+        ])
+        .arg(&xlsx)
+        .output()
+        .unwrap();
+    assert!(sheet.status.success(), "{sheet:?}");
+    let xml = String::from_utf8(sheet.stdout).unwrap();
+    assert!(xml.contains("formatCode=\"0.00\""), "{xml}");
+    assert!(xml.contains("<t>client_id</t>") && xml.contains("<t>salesperson</t>"));
+    let first_potential = published[0].split('|').nth(2).unwrap();
+    let number = first_potential.trim_end_matches('0').trim_end_matches('.');
+    assert!(
+        xml.contains(&format!("<v>{number}</v>")),
+        "potential {first_potential} as a number in:\n{xml}"
+    );
+
+    // Unknown campaign, no snapshot: exit 2 naming it.
+    export("K9", "csv", &csv)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "campaign 'K9' is not in the snapshot of {AS_OF}"
+        )));
+    zafra()
+        .args([
+            "export",
+            "--campaign",
+            "K2",
+            "--format",
+            "csv",
+            "--as-of",
+            "2020-01-01",
+            "--out",
+        ])
+        .arg(&csv)
+        .arg("--config")
+        .arg(&cfg)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "no committed snapshot for 2020-01-01",
+        ));
+}

@@ -185,7 +185,15 @@ fn help_of_zafra_and_of_every_subcommand() {
     let (rendered, code) = zafra(tmp.path(), &["--version"]);
     insta::assert_snapshot!("version", rendered);
     assert_eq!(code, 0);
-    for sub in ["run", "generate", "snapshots", "diff", "explain", "verify"] {
+    for sub in [
+        "run",
+        "generate",
+        "snapshots",
+        "diff",
+        "explain",
+        "export",
+        "verify",
+    ] {
         let (rendered, code) = zafra(tmp.path(), &[sub, "--help"]);
         insta::assert_snapshot!(format!("help_{sub}"), rendered);
         assert_eq!(code, 0, "{sub}");
