@@ -67,6 +67,14 @@ pub enum Command {
     /// Write a campaign's member list of a committed snapshot (with each
     /// client's name, branch and salesperson) as CSV or XLSX.
     Export(ExportArgs),
+    /// What a campaign with these ranges would get on a committed snapshot,
+    /// without a run: members, totals, label, segment mix, the effect of
+    /// moving each bound by 10%, overlap with the season's campaigns.
+    Preview(PreviewArgs),
+    /// Write the commercial manager's report of a committed snapshot: one
+    /// self-contained HTML file (segments, chart, campaigns, overlaps,
+    /// changes since the previous snapshot, data health).
+    Report(ReportArgs),
     /// Re-hash every file of committed snapshots against their manifests;
     /// exit 3 if any file is missing, extra or changed.
     Verify(VerifyArgs),
@@ -236,4 +244,60 @@ pub struct ExplainArgs {
     /// Input root; overrides the config.
     #[arg(long)]
     pub input: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PreviewFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PreviewArgs {
+    #[command(flatten)]
+    pub location: OutputArgs,
+    /// The campaign's season.
+    #[arg(long)]
+    pub season: String,
+    /// The potential range MIN..MAX, `*` for an open end (5000..*); the
+    /// rule's bounds are inclusive.
+    #[arg(long, value_parser = parse_range, conflicts_with = "segment")]
+    pub potential: Option<crate::preview::Range>,
+    /// The billing range MIN..MAX, `*` for an open end (*..20000).
+    #[arg(long, value_parser = parse_range, conflicts_with = "segment")]
+    pub billing: Option<crate::preview::Range>,
+    /// Preview the ranges that select exactly this segment
+    /// (RETENCION, INVERSION, REVISION, NO_INVERSION) under the season's thresholds.
+    #[arg(long)]
+    pub segment: Option<String>,
+    /// The snapshot's date (default: the latest committed one).
+    #[arg(long, value_parser = parse_date)]
+    pub as_of: Option<chrono::NaiveDate>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: PreviewFormat,
+}
+
+fn parse_range(s: &str) -> Result<crate::preview::Range, String> {
+    crate::preview::Range::parse(s)
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ReportLang {
+    Es,
+    En,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub location: OutputArgs,
+    /// The snapshot's date (default: the latest committed one).
+    #[arg(long, value_parser = parse_date)]
+    pub as_of: Option<chrono::NaiveDate>,
+    /// The HTML file to write (default: zafra-report-<date>.html).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// The report's language.
+    #[arg(long, value_enum, default_value = "es")]
+    pub lang: ReportLang,
 }

@@ -6,7 +6,7 @@
 
 use crate::cli::{
     Command, DiffArgs, DiffFormat, ExplainArgs, ExportArgs, ExportFormat, GenerateArgs, OutputArgs,
-    RunArgs, VerifyArgs,
+    PreviewArgs, PreviewFormat, ReportArgs, ReportLang, RunArgs, VerifyArgs,
 };
 use crate::config::{JobConfig, Overrides};
 use crate::error::{ConfigError, Error, Result, quoted};
@@ -38,6 +38,8 @@ pub async fn execute(command: Command) -> Result<Printed> {
         Command::Diff(args) => diff(args).await,
         Command::Explain(args) => explain(args).await,
         Command::Export(args) => export(args).await,
+        Command::Preview(args) => preview(args).await,
+        Command::Report(args) => report(args).await,
         Command::ScanFloor { input } => scan_floor(&input).await,
         Command::ProfileSql {
             input,
@@ -259,6 +261,42 @@ async fn export(args: ExportArgs) -> Result<Printed> {
     })
     .await?;
     Ok(Printed::ok(render::export(&report)))
+}
+
+async fn preview(args: PreviewArgs) -> Result<Printed> {
+    let out = output_location(&args.location)?;
+    let report = crate::preview::preview(
+        &out,
+        &crate::preview::PreviewRequest {
+            snapshot_date: args.as_of.map(|d| d.format("%Y-%m-%d").to_string()),
+            season: args.season.clone(),
+            potential: args.potential,
+            billing: args.billing,
+            segment: args.segment.clone(),
+        },
+    )
+    .await?;
+    Ok(Printed::ok(match args.format {
+        PreviewFormat::Table => render::preview(&report),
+        PreviewFormat::Json => render::preview_json(&report)?,
+    }))
+}
+
+async fn report(args: ReportArgs) -> Result<Printed> {
+    let out = output_location(&args.location)?;
+    let written = crate::report::write(
+        &out,
+        &crate::report::ReportRequest {
+            snapshot_date: args.as_of.map(|d| d.format("%Y-%m-%d").to_string()),
+            out: args.out.clone(),
+            lang: match args.lang {
+                ReportLang::Es => crate::report::Lang::Es,
+                ReportLang::En => crate::report::Lang::En,
+            },
+        },
+    )
+    .await?;
+    Ok(Printed::ok(render::report(&written)))
 }
 
 async fn scan_floor(input: &str) -> Result<Printed> {

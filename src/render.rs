@@ -206,3 +206,116 @@ pub fn export(report: &crate::export::ExportReport) -> String {
         report.path.display()
     )
 }
+
+/// `zafra preview --format table`.
+pub fn preview(report: &crate::preview::PreviewReport) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "preview on the snapshot of {} (run {}), season {}",
+        report.snapshot_date, report.run_id, report.season
+    );
+    if let Some(segment) = &report.segment {
+        let _ = writeln!(
+            s,
+            "ranges that select exactly {segment} under the season's thresholds:"
+        );
+    }
+    let _ = writeln!(
+        s,
+        "potential {}   billing {}",
+        crate::preview::Range::show(report.potential.as_ref()),
+        crate::preview::Range::show(report.billing.as_ref())
+    );
+    let Some(given) = report.variants.first() else {
+        return s;
+    };
+    let _ = writeln!(s, "label: {}", given.label.as_deref().unwrap_or("-"));
+    if let Some(note) = &given.status_note {
+        let _ = writeln!(
+            s,
+            "status note: {note} (a campaign with this range gets no members)"
+        );
+    }
+    let _ = writeln!(
+        s,
+        "members: {}   potential total: {}   billing total: {}",
+        given.members, given.potential_total, given.billing_total
+    );
+    let _ = writeln!(s, "\nsegment mix of the members:");
+    for (segment, members) in &report.segment_mix {
+        let _ = writeln!(s, "  {segment:<14} {members:>10}");
+    }
+    if report.variants.len() > 1 {
+        let _ = writeln!(s, "\nif one bound moves by 10% of its value:");
+        let _ = writeln!(
+            s,
+            "  {:<20} {:>16} {:>10} {:>8} {:>8}",
+            "bound", "moved to", "members", "joined", "left"
+        );
+        for v in &report.variants[1..] {
+            let moved_to = match v.moved_bound.as_deref() {
+                Some("potential_min") => v.potential_min.clone(),
+                Some("potential_max") => v.potential_max.clone(),
+                Some("billing_min") => v.billing_min.clone(),
+                Some("billing_max") => v.billing_max.clone(),
+                _ => None,
+            };
+            let _ = writeln!(
+                s,
+                "  {:<20} {:>16} {:>10} {:>8} {:>8}",
+                v.campaign_id,
+                moved_to.unwrap_or_default(),
+                v.members,
+                v.joined,
+                v.left
+            );
+        }
+    }
+    let _ = writeln!(
+        s,
+        "\noverlap with the snapshot's campaigns of {}:",
+        report.season
+    );
+    if report.overlap.is_empty() {
+        let _ = writeln!(s, "  (no campaign of the season has members)");
+    } else {
+        let _ = writeln!(
+            s,
+            "  {:<16} {:<18} {:>10} {:>10}",
+            "campaign", "label", "members", "shared"
+        );
+        for o in &report.overlap {
+            let _ = writeln!(
+                s,
+                "  {:<16} {:<18} {:>10} {:>10}",
+                o.campaign_id,
+                o.label.as_deref().unwrap_or("-"),
+                o.members,
+                o.shared
+            );
+        }
+    }
+    s
+}
+
+/// `zafra preview --format json`.
+pub fn preview_json(report: &crate::preview::PreviewReport) -> crate::Result<String> {
+    serde_json::to_string_pretty(report)
+        .map(|mut s| {
+            s.push('\n');
+            s
+        })
+        .map_err(|e| crate::Error::internal_from("writing the preview as JSON", e))
+}
+
+/// What `zafra report` wrote.
+pub fn report(written: &crate::report::Written) -> String {
+    format!(
+        "report of the snapshot of {} ({} bytes) -> {}\n",
+        written.snapshot_date,
+        written.bytes,
+        written.path.display()
+    )
+}

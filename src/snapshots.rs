@@ -216,3 +216,62 @@ pub async fn verify(out: &Location, date: &str) -> Result<Verification> {
         leftovers,
     })
 }
+
+/// The manifest of the committed snapshot of `date`, or of the latest one
+/// when `date` is `None`; "not found" (exit 2) naming the root otherwise.
+pub async fn committed(out: &Location, date: Option<&str>) -> Result<Manifest> {
+    let date = match date {
+        Some(date) => date.to_string(),
+        None => committed_dates(out)
+            .await?
+            .pop()
+            .ok_or_else(|| Error::NotFound {
+                what: format!("no committed snapshot in {}", out.display()),
+            })?,
+    };
+    crate::publish::read_manifest(out, &date)
+        .await?
+        .ok_or_else(|| Error::NotFound {
+            what: format!("no committed snapshot for {date} in {}", out.display()),
+        })
+}
+
+/// The latest committed snapshot before `date`, if any.
+pub async fn previous(out: &Location, date: &str) -> Result<Option<Manifest>> {
+    let earlier = committed_dates(out)
+        .await?
+        .into_iter()
+        .rfind(|d| d.as_str() < date);
+    match earlier {
+        None => Ok(None),
+        Some(d) => crate::publish::read_manifest(out, &d).await,
+    }
+}
+
+/// Registers the published file of `table` in the snapshot `manifest` as
+/// `name` (by URL: the session reads the file where it is).
+pub async fn register_published(
+    ctx: &datafusion::prelude::SessionContext,
+    out: &Location,
+    manifest: &Manifest,
+    table: &str,
+    name: &str,
+) -> Result<()> {
+    let file = manifest
+        .outputs
+        .iter()
+        .find(|o| o.table == table)
+        .ok_or_else(|| {
+            Error::internal(format!(
+                "the manifest of {} lists no {table} file",
+                manifest.snapshot_date
+            ))
+        })?;
+    ctx.register_parquet(
+        name,
+        out.url(&out.path(&file.path)),
+        datafusion::prelude::ParquetReadOptions::default(),
+    )
+    .await
+    .map_err(|e| Error::internal_from(format!("reading {}", file.path), e))
+}

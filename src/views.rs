@@ -12,7 +12,10 @@
 //! | `marts`        | the layers above (one view per published table)          |
 //! | `checks`       | the layers above (what stops a run, run-report figures)  |
 //!
-//! `sql/diff/` is a separate set, over two snapshots' tables (`zafra diff`).
+//! Three folders are sets of their own, over committed snapshots' tables
+//! rather than the inputs: `sql/diff/` (`zafra diff`), `sql/report/`
+//! (`zafra report`) and `sql/preview/` (`zafra preview`, which also reuses
+//! the job's campaign views, bound to a snapshot: [`preview_binding`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -42,17 +45,28 @@ pub enum Layer {
     Checks,
     /// `zafra diff`'s views: a set of their own.
     Diff,
+    /// `zafra report`'s views: a set of their own.
+    Report,
+    /// `zafra preview`'s views: a set of their own.
+    Preview,
 }
 
 impl Layer {
-    pub const ALL: [Layer; 6] = [
+    pub const ALL: [Layer; 8] = [
         Layer::Staging,
         Layer::Validation,
         Layer::Intermediate,
         Layer::Marts,
         Layer::Checks,
         Layer::Diff,
+        Layer::Report,
+        Layer::Preview,
     ];
+
+    /// Whether its views are the job's (run over the inputs).
+    pub fn is_job(self) -> bool {
+        !matches!(self, Layer::Diff | Layer::Report | Layer::Preview)
+    }
 
     /// Its folder under `sql/`.
     pub fn folder(self) -> &'static str {
@@ -63,6 +77,8 @@ impl Layer {
             Layer::Marts => "marts",
             Layer::Checks => "checks",
             Layer::Diff => "diff",
+            Layer::Report => "report",
+            Layer::Preview => "preview",
         }
     }
 
@@ -94,7 +110,7 @@ pub fn job_views() -> Result<Vec<View>> {
     let inputs: Vec<&str> = crate::inputs::TABLES.iter().map(|t| t.name).collect();
     ordered(
         SQL_FILES,
-        |layer| layer != Layer::Diff,
+        Layer::is_job,
         &Sources {
             inputs: &inputs,
             parameters: crate::params::RELATIONS,
@@ -125,6 +141,153 @@ pub fn diff_views() -> Result<Vec<View>> {
             parameters: DIFF_INPUTS,
         },
     )
+}
+
+/// The relations `zafra report` registers for its views: the snapshot's
+/// published tables (`snap_*`), the previous committed snapshot's
+/// (`prev_*`; empty when there is none) and `report_params`.
+pub const REPORT_INPUTS: &[&str] = &[
+    "snap_segments",
+    "snap_memberships",
+    "snap_summary",
+    "snap_diagnostics",
+    "snap_overlap",
+    "snap_contacts",
+    "snap_rejects",
+    "prev_segments",
+    "prev_memberships",
+    "prev_summary",
+    "report_params",
+];
+
+/// `zafra report`'s views, in creation order.
+pub fn report_views() -> Result<Vec<View>> {
+    ordered(
+        SQL_FILES,
+        |layer| layer == Layer::Report,
+        &Sources {
+            inputs: &[],
+            parameters: REPORT_INPUTS,
+        },
+    )
+}
+
+/// The relations `zafra preview` registers: the snapshot's client_segments
+/// and memberships, its campaigns and thresholds (from the manifest), the
+/// preview's ranges, and an empty `explain_params`.
+pub const PREVIEW_INPUTS: &[&str] = &[
+    "snap_segments",
+    "snap_memberships",
+    "snap_campaigns",
+    "snap_thresholds",
+    "preview_params",
+    "explain_params",
+];
+
+/// How `zafra preview` reuses the job's campaign rule instead of restating
+/// it: the job views it creates (`views`, in this order), and, for each
+/// relation those views read, the preview relation bound in its place.
+pub struct PreviewBinding {
+    pub views: &'static [&'static str],
+    pub bound: &'static [(&'static str, &'static str)],
+}
+
+pub fn preview_binding() -> PreviewBinding {
+    PreviewBinding {
+        views: &[
+            "int_segment_rule",
+            "int_active_campaigns",
+            "int_campaign_conditions",
+        ],
+        bound: &[
+            ("int_campaigns_on_date", "preview_campaigns"),
+            ("stg_seasons", "preview_seasons"),
+            ("int_thresholds", "snap_thresholds"),
+            ("int_campaign_candidates", "preview_candidates"),
+            ("int_client_segments", "snap_segments"),
+        ],
+    }
+}
+
+/// `zafra preview`'s views in two groups, each in creation order: those
+/// the bound job views need (created first), and those that read the job
+/// views (created after them).
+pub fn preview_views() -> Result<(Vec<View>, Vec<View>)> {
+    let binding = preview_binding();
+    let mut sources: Vec<&str> = PREVIEW_INPUTS.to_vec();
+    sources.extend(binding.views.iter().copied());
+    let views = ordered(
+        SQL_FILES,
+        |layer| layer == Layer::Preview,
+        &Sources {
+            inputs: &[],
+            parameters: &sources,
+        },
+    )?;
+    let mut late: BTreeSet<&str> = binding.views.iter().copied().collect();
+    let mut first = Vec::new();
+    let mut second = Vec::new();
+    for view in views {
+        if view.reads.iter().any(|r| late.contains(r.as_str())) {
+            late.insert(view.name);
+            second.push(view);
+        } else {
+            first.push(view);
+        }
+    }
+    Ok((first, second))
+}
+
+/// The job views `zafra preview` reuses (see [`preview_binding`]), in
+/// order. Fails when one of them reads a relation that is neither bound,
+/// nor one of them, nor `explain_params`: the binding must be complete.
+pub fn preview_job_views() -> Result<Vec<View>> {
+    let binding = preview_binding();
+    let job = job_views()?;
+    let mut out = Vec::new();
+    for name in binding.views {
+        let view = job
+            .iter()
+            .find(|v| v.name == *name)
+            .ok_or_else(|| Error::internal(format!("no job view named `{name}`")))?;
+        for read in &view.reads {
+            let known = binding.views.contains(&read.as_str())
+                || binding.bound.iter().any(|(job_name, _)| job_name == read)
+                || read == "explain_params";
+            if !known {
+                return Err(Error::internal(format!(
+                    "the preview reuses `{name}`, which reads `{read}`: bind it in preview_binding()"
+                )));
+            }
+        }
+        out.push(view.clone());
+    }
+    Ok(out)
+}
+
+/// Registers, for each `(job_name, preview_name)` of the binding, the
+/// relation `preview_name` under the name `job_name`.
+pub async fn bind_preview_relations(ctx: &SessionContext) -> Result<()> {
+    for (job_name, preview_name) in preview_binding().bound {
+        let df = ctx
+            .table(*preview_name)
+            .await
+            .map_err(|e| Error::internal_from(format!("binding `{job_name}`"), e))?;
+        ctx.register_table(*job_name, df.into_view())
+            .map_err(|e| Error::internal_from(format!("binding `{job_name}`"), e))?;
+    }
+    Ok(())
+}
+
+/// Creates `zafra preview`'s views on `ctx` (its relations, see
+/// [`PREVIEW_INPUTS`], must be registered): the first group, the binding,
+/// the reused job views, then the views that read them.
+pub async fn register_preview_views(ctx: &SessionContext) -> Result<()> {
+    let (first, second) = preview_views()?;
+    register_view_list(ctx, &first).await?;
+    bind_preview_relations(ctx).await?;
+    register_view_list(ctx, &preview_job_views()?).await?;
+    register_view_list(ctx, &second).await
 }
 
 /// The views of `files` whose layer `keep` accepts, each with what it reads,
@@ -414,5 +577,35 @@ mod tests {
         assert_eq!(marts, published);
         let diff = diff_views().expect("diff views");
         assert_eq!(names(&diff), ["diff_memberships", "diff_segments"]);
+    }
+
+    #[test]
+    fn the_report_and_preview_sets_read_only_what_their_commands_register() {
+        let report = report_views().expect("report views");
+        assert!(report.iter().all(|v| v.layer == Layer::Report));
+        assert!(names(&report).contains(&"rpt_segments"));
+        let (first, second) = preview_views().expect("preview views");
+        assert_eq!(
+            names(&first),
+            ["preview_campaigns", "preview_candidates", "preview_seasons"]
+        );
+        assert!(names(&second).contains(&"preview_result"));
+        let reused = preview_job_views().expect("the binding is complete");
+        assert_eq!(
+            names(&reused),
+            [
+                "int_segment_rule",
+                "int_active_campaigns",
+                "int_campaign_conditions"
+            ]
+        );
+        // Every bound preview relation exists.
+        for (_, preview_name) in preview_binding().bound {
+            assert!(
+                PREVIEW_INPUTS.contains(preview_name)
+                    || first.iter().any(|v| v.name == *preview_name),
+                "{preview_name}"
+            );
+        }
     }
 }

@@ -192,6 +192,8 @@ fn help_of_zafra_and_of_every_subcommand() {
         "diff",
         "explain",
         "export",
+        "preview",
+        "report",
         "verify",
     ] {
         let (rendered, code) = zafra(tmp.path(), &[sub, "--help"]);
@@ -300,6 +302,38 @@ fn demo_snapshots_verify_diff_and_explain() {
 
     assert_eq!(pin("snapshots", dir, &["snapshots"]), 0);
     assert_eq!(pin("verify_all", dir, &["verify", "--all"]), 0);
+    assert_eq!(
+        pin(
+            "preview_table",
+            dir,
+            &[
+                "preview",
+                "--season",
+                "2025/26",
+                "--potential",
+                "5000..*",
+                "--billing",
+                "*..20000"
+            ]
+        ),
+        0
+    );
+    assert_eq!(
+        pin(
+            "preview_segment_json",
+            dir,
+            &[
+                "preview",
+                "--season",
+                "2025/26",
+                "--segment",
+                "INVERSION",
+                "--format",
+                "json"
+            ]
+        ),
+        0
+    );
 
     let range = ["diff", "--from", EARLIER, "--to", DEMO_DATE];
     let with = |extra: &[&'static str]| -> Vec<&str> {

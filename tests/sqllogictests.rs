@@ -1,18 +1,29 @@
 //! Runs every `tests/slt/**/*.slt` file against zafra's SQL views on a fresh
 //! DataFusion session with the job's session configuration.
 //!
-//! Two directives are added to plain SQL: the statement `LOAD ZAFRA VIEWS`
+//! The suite is one file per view: `tests/slt/<layer>/<view>.slt` for every
+//! view of `zafra::views::job_views()`, `diff_views()`, `report_views()` and `preview_views()`
+//! (`<layer>` = `view.layer.folder()`), and no other `.slt` file; the run
+//! fails naming the missing and the extra files. Shared fixtures are
+//! `tests/slt/parts/*.slt.part`, included by the files.
+//!
+//! Directives added to plain SQL: the statement `LOAD ZAFRA VIEWS`
 //! creates every view of a run (in the binary's order) over the tables the
-//! file has created so far, and `LOAD ZAFRA DIFF VIEWS` the views of
-//! `zafra diff`. `tests/slt/inputs.slt.part` creates the input
-//! tables (canonical types) and the parameter tables, empty; files insert
-//! their own rows.
+//! file has created so far, `LOAD ZAFRA DIFF VIEWS` the views of
+//! `zafra diff`, `LOAD ZAFRA REPORT VIEWS` those of `zafra report`,
+//! `LOAD ZAFRA PREVIEW VIEWS` those of `zafra preview` (with the job views
+//! it reuses, bound as the command binds them), and `RESET ZAFRA SESSION` replaces the session with a fresh
+//! one (no table, no view), so that a file can hold several independent
+//! scenarios. `tests/slt/parts/inputs.slt.part` starts a fresh session and
+//! creates the input tables (canonical types) and the parameter tables,
+//! empty, then loads the views; files insert their own rows.
 //!
 //! Values are printed with Arrow's display: NULL as `NULL`, an empty string
 //! as `(empty)`, decimals with their scale (`1.50`).
 //!
 //! Usage: `cargo test --test sqllogictests [-- FILTER]`.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
@@ -44,9 +55,20 @@ impl AsyncDB for ZafraDb {
 
     async fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>, DbError> {
         let directive = sql.trim().trim_end_matches(';').to_ascii_uppercase();
+        if directive == "RESET ZAFRA SESSION" {
+            self.ctx = new_context()?;
+            return Ok(DBOutput::StatementComplete(0));
+        }
+        if directive == "LOAD ZAFRA PREVIEW VIEWS" {
+            zafra::views::register_preview_views(&self.ctx)
+                .await
+                .map_err(|e| DbError(error_chain(&e)))?;
+            return Ok(DBOutput::StatementComplete(0));
+        }
         let views = match directive.as_str() {
             "LOAD ZAFRA VIEWS" => Some(zafra::views::job_views()),
             "LOAD ZAFRA DIFF VIEWS" => Some(zafra::views::diff_views()),
+            "LOAD ZAFRA REPORT VIEWS" => Some(zafra::views::report_views()),
             _ => None,
         };
         if let Some(views) = views {
@@ -90,6 +112,11 @@ impl AsyncDB for ZafraDb {
     async fn sleep(dur: std::time::Duration) {
         tokio::time::sleep(dur).await;
     }
+}
+
+fn new_context() -> Result<SessionContext, DbError> {
+    zafra::session::context(zafra::session::SessionSettings::default())
+        .map_err(|e| DbError(e.to_string()))
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {
@@ -141,6 +168,46 @@ fn format_rows(batches: &[RecordBatch]) -> Result<Vec<Vec<String>>, DbError> {
     Ok(rows)
 }
 
+/// The suite's layout against the views: the expected files
+/// (`<layer folder>/<view>.slt`, relative to `tests/slt`) that do not exist,
+/// and the `.slt` files that are not one of them. Both empty when the suite
+/// is exactly one file per view.
+fn layout_problems(root: &Path, files: &[PathBuf]) -> (Vec<String>, Vec<String>) {
+    let listed = zafra::views::job_views().and_then(|job| {
+        let diff = zafra::views::diff_views()?;
+        let report = zafra::views::report_views()?;
+        let (first, second) = zafra::views::preview_views()?;
+        Ok(job
+            .into_iter()
+            .chain(diff)
+            .chain(report)
+            .chain(first)
+            .chain(second))
+    });
+    let views = match listed {
+        Ok(views) => views,
+        Err(e) => panic!("listing the views: {}", error_chain(&e)),
+    };
+    let expected: BTreeSet<String> = views
+        .map(|v| format!("{}/{}.slt", v.layer.folder(), v.name))
+        .collect();
+    let found: BTreeSet<String> = files
+        .iter()
+        .map(|f| {
+            let relative = f.strip_prefix(root).unwrap_or(f);
+            relative
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .collect();
+    (
+        expected.difference(&found).cloned().collect(),
+        found.difference(&expected).cloned().collect(),
+    )
+}
+
 fn slt_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -159,10 +226,25 @@ fn slt_files(dir: &Path, out: &mut Vec<PathBuf>) {
 async fn main() {
     let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
     let root = Path::new(&manifest_dir()).join("tests").join("slt");
-    let mut files = Vec::new();
-    slt_files(&root, &mut files);
-    files.sort();
-    let files: Vec<_> = files
+    let mut all_files = Vec::new();
+    slt_files(&root, &mut all_files);
+    all_files.sort();
+    // One file per view, whatever the filter: checked before running them.
+    let (missing, extra) = layout_problems(&root, &all_files);
+    let layout_ok = missing.is_empty() && extra.is_empty();
+    if layout_ok {
+        println!("ok    layout: one tests/slt/<layer>/<view>.slt per view");
+    } else {
+        println!("FAIL  layout: the suite must be one tests/slt/<layer>/<view>.slt per view");
+        for file in &missing {
+            println!("      missing: tests/slt/{file}");
+        }
+        for file in &extra {
+            println!("      extra:   tests/slt/{file} (not a view of zafra::views)");
+        }
+        println!();
+    }
+    let files: Vec<_> = all_files
         .into_iter()
         .filter(|f| {
             filter
@@ -179,8 +261,7 @@ async fn main() {
     for file in &files {
         let mut runner = sqllogictest::Runner::new(|| async {
             Ok(ZafraDb {
-                ctx: zafra::session::context(zafra::session::SessionSettings::default())
-                    .map_err(|e| DbError(e.to_string()))?,
+                ctx: new_context()?,
             })
         });
         let name = file
@@ -196,13 +277,24 @@ async fn main() {
             }
         }
     }
-    if !failures.is_empty() {
-        eprintln!(
-            "{} of {} slt files failed: {}",
-            failures.len(),
-            files.len(),
-            failures.join(", ")
-        );
+    if !failures.is_empty() || !layout_ok {
+        let mut why = Vec::new();
+        if !failures.is_empty() {
+            why.push(format!(
+                "{} of {} slt files failed: {}",
+                failures.len(),
+                files.len(),
+                failures.join(", ")
+            ));
+        }
+        if !layout_ok {
+            why.push(format!(
+                "not one file per view: {} missing, {} extra (listed above)",
+                missing.len(),
+                extra.len()
+            ));
+        }
+        eprintln!("{}", why.join("; "));
         std::process::exit(1);
     }
     println!("{} slt files passed", files.len());
