@@ -281,12 +281,26 @@ pub async fn bind_preview_relations(ctx: &SessionContext) -> Result<()> {
 
 /// Creates `zafra preview`'s views on `ctx` (its relations, see
 /// [`PREVIEW_INPUTS`], must be registered): the first group, the binding,
-/// the reused job views, then the views that read them.
+/// the reused job views, then the views that read them. The rule's rows
+/// (`int_campaign_conditions`) are computed here, once, and kept in memory:
+/// three views read them, and a preview is a local command over a
+/// committed snapshot (no engine but the embedded one runs it).
 pub async fn register_preview_views(ctx: &SessionContext) -> Result<()> {
     let (first, second) = preview_views()?;
     register_view_list(ctx, &first).await?;
     bind_preview_relations(ctx).await?;
     register_view_list(ctx, &preview_job_views()?).await?;
+    let rule = "int_campaign_conditions";
+    let wrap = |e| Error::internal_from(format!("computing `{rule}`"), e);
+    let rows = ctx
+        .table(rule)
+        .await
+        .map_err(wrap)?
+        .cache()
+        .await
+        .map_err(wrap)?;
+    ctx.deregister_table(rule).map_err(wrap)?;
+    ctx.register_table(rule, rows.into_view()).map_err(wrap)?;
     register_view_list(ctx, &second).await
 }
 

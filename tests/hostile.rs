@@ -55,9 +55,10 @@ fn ids_with_path_separators_and_sql_are_plain_data() {
     let out = tmp.path().join("out");
     let cfg = config(tmp.path(), &input, &out, "[limits]\nmax_reject_ratio = 1\n");
     run(&cfg).code(0);
-    // Only the expected files, all under the output root.
+    // Only the expected files, all under the output root: one Parquet file
+    // per published table, plus the manifest, the lease and their locks.
     let files = files_under(&out);
-    assert_eq!(files.len(), 8, "{files:?}");
+    assert_eq!(files.len(), zafra::outputs::OUTPUTS.len() + 4, "{files:?}");
     for f in &files {
         assert!(
             f.starts_with("_manifests/snapshot_date=2026-03-31.json")

@@ -119,7 +119,7 @@ fn runs_end_to_end_on_s3_with_the_same_bytes_as_on_local_disk() {
         .collect();
     assert_eq!(
         remote_parquet.len(),
-        4,
+        zafra::outputs::OUTPUTS.len(),
         "{:?}",
         remote.iter().map(|r| &r.0).collect::<Vec<_>>()
     );
