@@ -324,18 +324,24 @@ async fn session(
     let text = |v: Option<String>| ScalarValue::Utf8(v);
     // A leading all-null row keeps the relation typed when there is no
     // campaign; it joins nothing.
-    let mut campaigns = vec![vec![text(None), text(None), text(None)]];
+    let mut campaigns = vec![vec![
+        text(None),
+        text(None),
+        text(None),
+        ScalarValue::Int64(None),
+    ]];
     for c in &manifest.campaigns {
         campaigns.push(vec![
             text(Some(c.campaign_id.clone())),
             text(c.season_id.clone()),
             text(c.label.clone()),
+            ScalarValue::Int64(Some(c.members)),
         ]);
     }
     crate::params::register_values(
         &ctx,
         "snap_campaigns",
-        &["campaign_id", "season_id", "label"],
+        &["campaign_id", "season_id", "label", "members"],
         campaigns,
     )?;
     let mut thresholds = vec![vec![text(None), money(None), money(None)]];

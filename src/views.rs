@@ -281,28 +281,36 @@ pub async fn bind_preview_relations(ctx: &SessionContext) -> Result<()> {
 
 /// Creates `zafra preview`'s views on `ctx` (its relations, see
 /// [`PREVIEW_INPUTS`], must be registered): the first group, the binding,
-/// the reused job views, then the views that read them. The rule's rows
-/// (`int_campaign_conditions`) are computed here, once, and kept in memory:
-/// three views read them, and a preview is a local command over a
-/// committed snapshot (no engine but the embedded one runs it).
+/// the reused job views, then the views that read them. The members of the
+/// preview campaigns ([`PREVIEW_CACHED`]) are computed here, once, and kept
+/// in memory: three views read them, and a preview is a local command over
+/// a committed snapshot (no engine but the embedded one runs it).
 pub async fn register_preview_views(ctx: &SessionContext) -> Result<()> {
     let (first, second) = preview_views()?;
     register_view_list(ctx, &first).await?;
     bind_preview_relations(ctx).await?;
     register_view_list(ctx, &preview_job_views()?).await?;
-    let rule = "int_campaign_conditions";
-    let wrap = |e| Error::internal_from(format!("computing `{rule}`"), e);
-    let rows = ctx
-        .table(rule)
-        .await
-        .map_err(wrap)?
-        .cache()
-        .await
-        .map_err(wrap)?;
-    ctx.deregister_table(rule).map_err(wrap)?;
-    ctx.register_table(rule, rows.into_view()).map_err(wrap)?;
-    register_view_list(ctx, &second).await
+    for view in second {
+        register_view_list(ctx, std::slice::from_ref(&view)).await?;
+        if view.name == PREVIEW_CACHED {
+            let wrap = |e| Error::internal_from(format!("computing `{PREVIEW_CACHED}`"), e);
+            let rows = ctx
+                .table(PREVIEW_CACHED)
+                .await
+                .map_err(wrap)?
+                .cache()
+                .await
+                .map_err(wrap)?;
+            ctx.deregister_table(PREVIEW_CACHED).map_err(wrap)?;
+            ctx.register_table(PREVIEW_CACHED, rows.into_view())
+                .map_err(wrap)?;
+        }
+    }
+    Ok(())
 }
+
+/// The preview view computed once and kept in memory.
+pub const PREVIEW_CACHED: &str = "preview_members";
 
 /// The views of `files` whose layer `keep` accepts, each with what it reads,
 /// in an order where every view comes after the views it reads (ties by

@@ -5,8 +5,8 @@
 -- binds it; the job's int_campaign_conditions applies the rule to each.
 --
 -- The envelope is a superset of every preview campaign's members, not the
--- rule: per used flag, the smallest minimum and the largest maximum over
--- the preview campaigns (unbounded when the bound is null), so the rule
+-- rule: per flag used by every preview campaign, the smallest minimum and
+-- the largest maximum over them (unbounded when a bound is null), so the rule
 -- runs on the clients near the range instead of the whole season. A client
 -- with a null figure under a used flag is outside it, as it is outside any
 -- range of that flag. Uses no parameters.
@@ -17,10 +17,10 @@ WITH campaigns AS (
 envelope AS (
     SELECT
         season_id,
-        BOOL_OR(by_potential) AS by_potential,
+        BOOL_AND(by_potential) AS by_potential,
         CASE WHEN COUNT(potential_min) = COUNT(*) THEN MIN(potential_min) END AS potential_low,
         CASE WHEN COUNT(potential_max) = COUNT(*) THEN MAX(potential_max) END AS potential_high,
-        BOOL_OR(by_billing) AS by_billing,
+        BOOL_AND(by_billing) AS by_billing,
         CASE WHEN COUNT(billing_min) = COUNT(*) THEN MIN(billing_min) END AS billing_low,
         CASE WHEN COUNT(billing_max) = COUNT(*) THEN MAX(billing_max) END AS billing_high
     FROM preview_campaigns

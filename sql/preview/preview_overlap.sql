@@ -1,8 +1,10 @@
--- preview_overlap: one row per campaign of the snapshot in the preview's
--- season that has members (snap_memberships): its label, its members, and
--- how many of them are also members of the range as given ('range').
--- The small relations come first in each join (they are the hash tables;
--- the session keeps the written join order). Parameters:
+-- preview_overlap: one row per campaign of the snapshot (snap_campaigns,
+-- from its manifest) in the preview's season with members: its label, its
+-- members (the manifest's count) and how many of them are also members of
+-- the range as given ('range'; from snap_memberships). The range's members
+-- are the hash table and only matching memberships go on (the session
+-- keeps the written join order); a membership of another season's campaign
+-- is counted, then dropped with its campaign. Parameters:
 -- preview_params.season_id.
 WITH season AS (
     SELECT season_id FROM preview_params
@@ -10,26 +12,24 @@ WITH season AS (
 
 given_members AS (
     SELECT client_id
-    FROM int_campaign_conditions
-    WHERE is_member AND campaign_id = 'range'
+    FROM preview_members
+    WHERE campaign_id = 'range'
 ),
 
-season_members AS (
-    SELECT m.campaign_id, m.client_id
+campaigns AS (
+    SELECT k.campaign_id, k.label, k.members
     FROM season AS s
-    INNER JOIN snap_memberships AS m ON m.season_id = s.season_id
+    INNER JOIN snap_campaigns AS k ON k.season_id = s.season_id
+    WHERE k.members > 0
 ),
 
-counted AS (
-    SELECT
-        m.campaign_id,
-        COUNT(*) AS members,
-        COUNT(g.client_id) AS shared
+shared AS (
+    SELECT m.campaign_id, COUNT(*) AS shared
     FROM given_members AS g
-    RIGHT JOIN season_members AS m ON m.client_id = g.client_id
+    INNER JOIN snap_memberships AS m ON m.client_id = g.client_id
     GROUP BY m.campaign_id
 )
 
-SELECT c.campaign_id, k.label, c.members, c.shared
-FROM snap_campaigns AS k
-RIGHT JOIN counted AS c ON c.campaign_id = k.campaign_id
+SELECT k.campaign_id, k.label, k.members, COALESCE(x.shared, 0) AS shared
+FROM campaigns AS k
+LEFT JOIN shared AS x ON x.campaign_id = k.campaign_id

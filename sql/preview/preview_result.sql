@@ -1,44 +1,34 @@
 -- preview_result: one row per preview campaign (preview_campaigns): its
 -- bounds, its label and status_note as the job's int_active_campaigns gives
--- them, its members as the job's int_campaign_conditions finds them, the
--- exact sums of the members' figures (DECIMAL(76,2)), and, compared with
--- the range as given ('range'), how many clients would join and how many
--- would leave. Uses no parameters.
+-- them, its members (preview_members: as the job's int_campaign_conditions
+-- finds them), the exact sums of the members' figures (DECIMAL(76,2)),
+-- and, compared with the range as given ('range'), how many clients would
+-- join and how many would leave. Uses no parameters.
 WITH members AS (
     SELECT campaign_id, client_id, potential, billing
-    FROM int_campaign_conditions
-    WHERE is_member
+    FROM preview_members
 ),
 
 given_members AS (
     SELECT client_id FROM members WHERE campaign_id = 'range'
 ),
 
+given_count AS (
+    SELECT COUNT(*) AS given FROM given_members
+),
+
+-- joined: members that are not members of the range as given; the given
+-- members are the hash table (the session keeps the written join order).
 totals AS (
     SELECT
-        campaign_id,
+        m.campaign_id,
         COUNT(*) AS members,
-        SUM(CAST(potential AS DECIMAL(76, 2))) AS potential_total,
-        SUM(CAST(billing AS DECIMAL(76, 2))) AS billing_total
-    FROM members
-    GROUP BY campaign_id
-),
-
-expected AS (
-    SELECT k.campaign_id, g.client_id
-    FROM preview_campaigns AS k
-    CROSS JOIN given_members AS g
-),
-
-moves AS (
-    SELECT
-        COALESCE(m.campaign_id, e.campaign_id) AS campaign_id,
-        SUM(CASE WHEN e.client_id IS NULL THEN 1 ELSE 0 END) AS joined,
-        SUM(CASE WHEN m.client_id IS NULL THEN 1 ELSE 0 END) AS left_clients
-    FROM members AS m
-    FULL OUTER JOIN expected AS e
-        ON e.campaign_id = m.campaign_id AND e.client_id = m.client_id
-    GROUP BY COALESCE(m.campaign_id, e.campaign_id)
+        SUM(CAST(m.potential AS DECIMAL(76, 2))) AS potential_total,
+        SUM(CAST(m.billing AS DECIMAL(76, 2))) AS billing_total,
+        COUNT(*) - COUNT(g.client_id) AS joined
+    FROM given_members AS g
+    RIGHT JOIN members AS m ON m.client_id = g.client_id
+    GROUP BY m.campaign_id
 )
 
 SELECT
@@ -57,9 +47,10 @@ SELECT
     COALESCE(t.members, 0) AS members,
     COALESCE(t.potential_total, 0) AS potential_total,
     COALESCE(t.billing_total, 0) AS billing_total,
-    COALESCE(v.joined, 0) AS joined,
-    COALESCE(v.left_clients, 0) AS left_clients
+    COALESCE(t.joined, 0) AS joined,
+    -- left: members of the range as given that are not members here.
+    n.given - (COALESCE(t.members, 0) - COALESCE(t.joined, 0)) AS left_clients
 FROM preview_campaigns AS k
+CROSS JOIN given_count AS n
 INNER JOIN int_active_campaigns AS a ON a.campaign_id = k.campaign_id
 LEFT JOIN totals AS t ON t.campaign_id = k.campaign_id
-LEFT JOIN moves AS v ON v.campaign_id = k.campaign_id

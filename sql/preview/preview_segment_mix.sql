@@ -3,8 +3,8 @@
 -- range as given ('range') are in it. Uses no parameters.
 WITH members AS (
     SELECT segment
-    FROM int_campaign_conditions
-    WHERE is_member AND campaign_id = 'range'
+    FROM preview_members
+    WHERE campaign_id = 'range'
 ),
 
 counts AS (
