@@ -93,6 +93,17 @@ pub struct Counts {
 }
 
 /// What replaced snapshot this one took the place of.
+/// Hectares of a season in scope and an activity that no rate prices.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct UnpricedRecord {
+    pub season_id: String,
+    pub activity: String,
+    /// Exact decimal text.
+    pub hectares: String,
+    /// Clients holding them.
+    pub clients: i64,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ReplacedRecord {
     pub run_id: String,
@@ -121,6 +132,11 @@ pub struct Manifest {
     pub thresholds: Vec<ThresholdRecord>,
     pub campaigns: Vec<CampaignRecord>,
     pub unpriced_hectares: String,
+    /// Unpriced hectares per season in scope and activity
+    /// (`report_unpriced_activities`); empty in manifests written before
+    /// zafra recorded them.
+    #[serde(default)]
+    pub unpriced_by_activity: Vec<UnpricedRecord>,
     pub warnings: Vec<String>,
     pub replaces: Option<ReplacedRecord>,
     /// Milliseconds per stage; the only part that differs between identical runs.

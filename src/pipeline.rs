@@ -23,6 +23,7 @@ use crate::inputs::{self, InputTable, panic_message};
 use crate::lease::Clock;
 use crate::manifest::{
     self, CampaignRecord, CampaignRule, Counts, InputFileRecord, Manifest, ThresholdRecord,
+    UnpricedRecord,
 };
 use crate::outputs::{MONEY, OUTPUTS, OutputTable};
 use crate::params::{self, Params};
@@ -181,6 +182,7 @@ async fn run_inner(
     warnings.extend(notes);
     let thresholds = guarded(input_root, &tables, thresholds(&ctx)).await?;
     let unpriced = guarded(input_root, &tables, unpriced(&ctx)).await?;
+    let unpriced_by_activity = guarded(input_root, &tables, unpriced_activities(&ctx)).await?;
 
     // Stage 5: encode, describe, publish.
     let t = Instant::now();
@@ -227,6 +229,7 @@ async fn run_inner(
         thresholds,
         campaigns,
         unpriced_hectares: unpriced,
+        unpriced_by_activity,
         warnings,
         replaces: None,
         timings_ms: timings,
@@ -775,6 +778,43 @@ async fn thresholds(ctx: &SessionContext) -> Result<Vec<ThresholdRecord>, DataFu
                 high_potential_source: hps[i].clone().unwrap_or_default(),
                 high_billing: hb[i].clone().unwrap_or_default(),
                 high_billing_source: hbs[i].clone().unwrap_or_default(),
+            });
+        }
+    }
+    Ok(records)
+}
+
+async fn unpriced_activities(ctx: &SessionContext) -> Result<Vec<UnpricedRecord>, DataFusionError> {
+    let batches = ctx
+        .table("report_unpriced_activities")
+        .await?
+        .select(vec![
+            col("season_id"),
+            col("activity"),
+            col("hectares"),
+            datafusion::prelude::cast(col("clients"), DataType::Utf8).alias("clients"),
+        ])?
+        .sort(vec![
+            col("season_id").sort(true, false),
+            col("activity").sort(true, false),
+        ])?
+        .collect()
+        .await?;
+    let mut records = Vec::new();
+    for batch in &batches {
+        let season = strings(batch, "season_id");
+        let activity = strings(batch, "activity");
+        let hectares = strings(batch, "hectares");
+        let clients = strings(batch, "clients");
+        for i in 0..batch.num_rows() {
+            records.push(UnpricedRecord {
+                season_id: season[i].clone().unwrap_or_default(),
+                activity: activity[i].clone().unwrap_or_default(),
+                hectares: hectares[i].clone().unwrap_or_default(),
+                clients: clients[i]
+                    .as_deref()
+                    .and_then(|c| c.parse().ok())
+                    .unwrap_or_default(),
             });
         }
     }

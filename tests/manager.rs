@@ -377,6 +377,25 @@ fn report_shows_the_snapshots_numbers_in_a_real_browser() {
     );
     let summary: serde_json::Value = serde_json::from_str(&summary).unwrap();
     assert!(summary["checked"].as_i64().unwrap() > 20, "{summary}");
+    // The data being checked has unpriced hectares per activity (so the
+    // page's table of them was compared, not skipped).
+    let manifest: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(out.join("_manifests/snapshot_date=2026-03-31.json")).unwrap(),
+    )
+    .unwrap();
+    let unpriced = manifest["unpriced_by_activity"].as_array().unwrap();
+    assert!(!unpriced.is_empty(), "{manifest}");
+    for u in unpriced {
+        let key = format!(
+            "unpriced|{}|{}|hectares",
+            u["season_id"].as_str().unwrap(),
+            u["activity"].as_str().unwrap()
+        );
+        assert!(
+            page.contains(&format!("data-check=\"{key}\"")),
+            "{key} not on the page"
+        );
+    }
     assert!(
         std::fs::metadata(&shot).unwrap().len() > 10_000,
         "a screenshot"

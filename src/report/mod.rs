@@ -293,6 +293,21 @@ pub async fn render(
         changes,
         rejects,
         unpriced_hectares: t.number(&manifest.unpriced_hectares),
+        unpriced: manifest
+            .unpriced_by_activity
+            .iter()
+            .map(|u| UnpricedView {
+                season_id: u.season_id.clone(),
+                activity: u.activity.clone(),
+                hectares: Num::money(t, u.hectares.clone()),
+                clients: Num::count(t, u.clients.to_string()),
+            })
+            .collect(),
+        unpriced_recorded: !manifest.unpriced_by_activity.is_empty()
+            || manifest
+                .unpriced_hectares
+                .parse::<rust_decimal::Decimal>()
+                .is_ok_and(|total| total.is_zero()),
     };
     page.render()
         .map_err(|e| Error::internal_from("rendering the report", e))
@@ -585,4 +600,16 @@ struct Page<'a> {
     changes: Vec<ChangeView>,
     rejects: Vec<RejectView>,
     unpriced_hectares: String,
+    /// Per season and activity, from the manifest.
+    unpriced: Vec<UnpricedView>,
+    /// False when the manifest has unpriced hectares but no detail (written
+    /// before zafra recorded it).
+    unpriced_recorded: bool,
+}
+
+pub struct UnpricedView {
+    pub season_id: String,
+    pub activity: String,
+    pub hectares: Num,
+    pub clients: Num,
 }

@@ -38,7 +38,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 SEGMENTS = ("RETENCION", "INVERSION", "REVISION", "NO_INVERSION")
-PREFIXES = ("seg|", "camp|", "overlap|", "rejects|", "contact|", "migration|", "changes|")
+PREFIXES = ("seg|", "camp|", "overlap|", "rejects|", "contact|", "migration|", "changes|",
+            "unpriced|")
 CHROMIUM = "/usr/bin/chromium"
 # Sums of DECIMAL(38,2) need more than the default 28 significant digits.
 decimal.getcontext().prec = 80
@@ -121,6 +122,16 @@ def expected_values(root, date, previous):
     rejects = read_rows(root, "rejects", date, ["table_name", "reason"])
     for (table, reason), n in Counter((text(r["table_name"]), text(r["reason"])) for r in rejects).items():
         put(f"rejects|{table}|{reason}|rows", str(n))
+
+    # Unpriced hectares per season and activity are in the manifest (not a
+    # Parquet table); their sum must be the manifest's total.
+    manifest = json.loads((root / "_manifests" / f"snapshot_date={date}.json").read_text())
+    unpriced = manifest.get("unpriced_by_activity", [])
+    if unpriced and sum(Decimal(u["hectares"]) for u in unpriced) != Decimal(manifest["unpriced_hectares"]):
+        raise CheckError("the manifest's unpriced hectares per activity do not add up to its total")
+    for u in unpriced:
+        put(f"unpriced|{u['season_id']}|{u['activity']}|hectares", u["hectares"])
+        put(f"unpriced|{u['season_id']}|{u['activity']}|clients", str(u["clients"]))
 
     plan = read_rows(root, "contact_plan", date, ["primary_campaign_id"])
     for campaign, n in Counter(text(r["primary_campaign_id"]) for r in plan).items():
