@@ -20,7 +20,7 @@ use serde::Serialize;
 use crate::error::{Error, Result, quoted};
 use crate::manifest::Manifest;
 use crate::storage::Location;
-use crate::views;
+use crate::views::{self, PreviewMembers};
 
 /// A range of a figure; `None` = unbounded on that side. Bounds in cents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -168,6 +168,7 @@ pub async fn preview(out: &Location, request: &PreviewRequest) -> Result<Preview
         Some(segment) => segment_ranges(out, &manifest, &request.season, segment).await?,
     };
     let ctx = session(out, &manifest, &request.season, potential, billing).await?;
+    views::register_preview_views(&ctx, PreviewMembers::Computed).await?;
     let wrap = |e| Error::internal_from("computing the preview", e);
     let sorted = |view: &'static str, order: Vec<SortExpr>| {
         let ctx = &ctx;
@@ -262,6 +263,8 @@ async fn segment_ranges(
         });
     }
     let ctx = session(out, manifest, season, None, None).await?;
+    // Only the thresholds are read: the members are never computed.
+    views::register_preview_views(&ctx, PreviewMembers::Lazy).await?;
     let wrap = |e| Error::internal_from("computing the segment's ranges", e);
     let batches = ctx
         .table("preview_segment_ranges")
@@ -306,8 +309,8 @@ async fn segment_ranges(
     Ok((Some(potential), Some(billing)))
 }
 
-/// A session over the snapshot with the preview's relations, the preview
-/// views and the job views they bind.
+/// A session over the snapshot with the preview's relations (the caller
+/// creates the views: [`views::register_preview_views`]).
 async fn session(
     out: &Location,
     manifest: &Manifest,
@@ -386,7 +389,6 @@ async fn session(
             money(billing.and_then(|r| r.max)),
         ]],
     )?;
-    views::register_preview_views(&ctx).await?;
     Ok(ctx)
 }
 

@@ -279,20 +279,31 @@ pub async fn bind_preview_relations(ctx: &SessionContext) -> Result<()> {
     Ok(())
 }
 
+/// Whether [`register_preview_views`] computes the members of the preview
+/// campaigns ([`PREVIEW_CACHED`]) up front and keeps them in memory (a
+/// preview reads them three times) or leaves them a view, computed only if
+/// read (a session that reads only the segment ranges never computes them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PreviewMembers {
+    Computed,
+    Lazy,
+}
+
 /// Creates `zafra preview`'s views on `ctx` (its relations, see
 /// [`PREVIEW_INPUTS`], must be registered): the first group, the binding,
-/// the reused job views, then the views that read them. The members of the
-/// preview campaigns ([`PREVIEW_CACHED`]) are computed here, once, and kept
-/// in memory: three views read them, and a preview is a local command over
-/// a committed snapshot (no engine but the embedded one runs it).
-pub async fn register_preview_views(ctx: &SessionContext) -> Result<()> {
+/// the reused job views, then the views that read them. With
+/// [`PreviewMembers::Computed`], the members of the preview campaigns are
+/// computed once, when their view is created, and the views after it read
+/// them from memory (a preview is a local command over a committed
+/// snapshot: no engine but the embedded one runs it).
+pub async fn register_preview_views(ctx: &SessionContext, members: PreviewMembers) -> Result<()> {
     let (first, second) = preview_views()?;
     register_view_list(ctx, &first).await?;
     bind_preview_relations(ctx).await?;
     register_view_list(ctx, &preview_job_views()?).await?;
     for view in second {
         register_view_list(ctx, std::slice::from_ref(&view)).await?;
-        if view.name == PREVIEW_CACHED {
+        if view.name == PREVIEW_CACHED && members == PreviewMembers::Computed {
             let wrap = |e| Error::internal_from(format!("computing `{PREVIEW_CACHED}`"), e);
             let rows = ctx
                 .table(PREVIEW_CACHED)
@@ -310,7 +321,7 @@ pub async fn register_preview_views(ctx: &SessionContext) -> Result<()> {
 }
 
 /// The preview view computed once and kept in memory.
-pub const PREVIEW_CACHED: &str = "preview_members";
+pub const PREVIEW_CACHED: &str = "preview_evaluated";
 
 /// The views of `files` whose layer `keep` accepts, each with what it reads,
 /// in an order where every view comes after the views it reads (ties by

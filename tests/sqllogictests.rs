@@ -60,7 +60,7 @@ impl AsyncDB for ZafraDb {
             return Ok(DBOutput::StatementComplete(0));
         }
         if directive == "LOAD ZAFRA PREVIEW VIEWS" {
-            zafra::views::register_preview_views(&self.ctx)
+            zafra::views::register_preview_views(&self.ctx, zafra::views::PreviewMembers::Computed)
                 .await
                 .map_err(|e| DbError(error_chain(&e)))?;
             return Ok(DBOutput::StatementComplete(0));

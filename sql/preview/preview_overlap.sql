@@ -12,7 +12,7 @@ WITH season AS (
 
 given_members AS (
     SELECT client_id
-    FROM preview_members
+    FROM preview_evaluated
     WHERE campaign_id = 'range'
 ),
 

@@ -3,7 +3,7 @@
 -- range as given ('range') are in it. Uses no parameters.
 WITH members AS (
     SELECT segment
-    FROM preview_members
+    FROM preview_evaluated
     WHERE campaign_id = 'range'
 ),
 
