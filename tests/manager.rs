@@ -322,6 +322,67 @@ fn preview_refuses_bad_ranges_seasons_and_missing_snapshots() {
 }
 
 #[test]
+fn report_on_a_snapshot_older_than_the_manager_tables_shows_what_it_has() {
+    let (_tmp, out) = published();
+    let members = query(&format!(
+        "SELECT members FROM '{}' WHERE campaign_id = 'K1'",
+        table_file(&out, "campaign_summary")
+    ));
+    let report = |name: &str| {
+        let html = out.with_file_name(name);
+        zafra()
+            .args(["report", "--output"])
+            .arg(&out)
+            .arg("--out")
+            .arg(&html)
+            .assert()
+            .code(0);
+        std::fs::read_to_string(&html).unwrap()
+    };
+    let later = ["campaign_diagnostics", "campaign_overlap", "contact_plan"];
+    let page = report("current.html");
+    for table in later {
+        assert!(
+            !page.contains(&format!("data-not-recorded=\"{table}\"")),
+            "{table} is in this snapshot"
+        );
+    }
+    // The snapshot as a zafra from before those tables wrote it: no such
+    // files, no such entries in the manifest.
+    let path = out.join(format!("_manifests/snapshot_date={AS_OF}.json"));
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let outputs = manifest["outputs"].as_array_mut().unwrap();
+    let before = outputs.len();
+    outputs.retain(|o| !later.contains(&o["table"].as_str().unwrap()));
+    assert_eq!(outputs.len(), before - later.len());
+    manifest
+        .as_object_mut()
+        .unwrap()
+        .remove("unpriced_by_activity");
+    std::fs::write(&path, serde_json::to_vec_pretty(&manifest).unwrap()).unwrap();
+    for table in later {
+        std::fs::remove_dir_all(out.join(table)).unwrap();
+    }
+    let page = report("older.html");
+    for table in later {
+        assert!(
+            page.contains(&format!("data-not-recorded=\"{table}\"")),
+            "no note for {table}"
+        );
+    }
+    // The sections it has still show the snapshot's numbers.
+    assert!(
+        page.contains(&format!(
+            "data-check=\"camp|K1|members\" data-value=\"{}\"",
+            members[0]
+        )),
+        "K1's members on the page"
+    );
+    assert!(page.contains("<svg"), "the chart");
+}
+
+#[test]
 fn report_shows_the_snapshots_numbers_in_a_real_browser() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");

@@ -303,6 +303,11 @@ pub async fn render(
                 clients: Num::count(t, u.clients.to_string()),
             })
             .collect(),
+        not_recorded: LATER_TABLES
+            .iter()
+            .copied()
+            .filter(|table| !lists(manifest, table))
+            .collect(),
         unpriced_recorded: !manifest.unpriced_by_activity.is_empty()
             || manifest
                 .unpriced_hectares
@@ -311,6 +316,16 @@ pub async fn render(
     };
     page.render()
         .map_err(|e| Error::internal_from("rendering the report", e))
+}
+
+/// Published tables that snapshots written before zafra published them lack
+/// (campaign diagnostics, overlaps and the contact plan): the report shows
+/// their sections empty, with a note, instead of failing.
+const LATER_TABLES: [&str; 3] = ["campaign_diagnostics", "campaign_overlap", "contact_plan"];
+
+/// Whether the snapshot's manifest lists a file of `table`.
+fn lists(manifest: &Manifest, table: &str) -> bool {
+    manifest.outputs.iter().any(|o| o.table == table)
 }
 
 /// A session over the snapshot (and the previous one) with the report's
@@ -331,6 +346,20 @@ async fn session(
         ("contact_plan", "snap_contacts"),
         ("rejects", "snap_rejects"),
     ] {
+        if LATER_TABLES.contains(&table) && !lists(manifest, table) {
+            // Published before zafra wrote this table: the same columns,
+            // no rows (the page says so).
+            let schema = crate::outputs::OUTPUTS
+                .iter()
+                .find(|o| o.name == table)
+                .map(|o| o.schema())
+                .ok_or_else(|| Error::internal(format!("`{table}` is not a published table")))?;
+            let empty = datafusion::datasource::MemTable::try_new(schema, vec![vec![]])
+                .map_err(|e| Error::internal_from(format!("building `{name}`"), e))?;
+            ctx.register_table(name, Arc::new(empty))
+                .map_err(|e| Error::internal_from(format!("building `{name}`"), e))?;
+            continue;
+        }
         crate::snapshots::register_published(&ctx, out, manifest, table, name).await?;
     }
     for (table, current, name) in [
@@ -605,6 +634,16 @@ struct Page<'a> {
     /// False when the manifest has unpriced hectares but no detail (written
     /// before zafra recorded it).
     unpriced_recorded: bool,
+    /// Tables of [`LATER_TABLES`] the snapshot has no file of (written
+    /// before zafra published them); their sections are empty.
+    not_recorded: Vec<&'static str>,
+}
+
+impl Page<'_> {
+    /// Whether the snapshot has no file of `table` (see `not_recorded`).
+    fn lacks(&self, table: &str) -> bool {
+        self.not_recorded.contains(&table)
+    }
 }
 
 pub struct UnpricedView {
