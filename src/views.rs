@@ -279,10 +279,11 @@ pub async fn bind_preview_relations(ctx: &SessionContext) -> Result<()> {
     Ok(())
 }
 
-/// Whether [`register_preview_views`] computes the members of the preview
-/// campaigns ([`PREVIEW_CACHED`]) up front and keeps them in memory (a
-/// preview reads them three times) or leaves them a view, computed only if
-/// read (a session that reads only the segment ranges never computes them).
+/// Whether [`register_preview_views`] computes the rule's verdicts for the
+/// preview campaigns ([`PREVIEW_CACHED`]: the range's members and the moved
+/// bounds' band rows) up front and keeps them in memory (a preview reads
+/// them three times) or leaves them a view, computed only if read (a
+/// session that reads only the segment ranges never computes them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PreviewMembers {
     Computed,
@@ -292,9 +293,9 @@ pub enum PreviewMembers {
 /// Creates `zafra preview`'s views on `ctx` (its relations, see
 /// [`PREVIEW_INPUTS`], must be registered): the first group, the binding,
 /// the reused job views, then the views that read them. With
-/// [`PreviewMembers::Computed`], the members of the preview campaigns are
-/// computed once, when their view is created, and the views after it read
-/// them from memory (a preview is a local command over a committed
+/// [`PreviewMembers::Computed`], the rule's verdicts for the preview
+/// campaigns are computed once, when their view is created, and the views
+/// after it read them from memory (a preview is a local command over a committed
 /// snapshot: no engine but the embedded one runs it).
 pub async fn register_preview_views(ctx: &SessionContext, members: PreviewMembers) -> Result<()> {
     let (first, second) = preview_views()?;
