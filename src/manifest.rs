@@ -92,7 +92,6 @@ pub struct Counts {
     pub reject_reasons: BTreeMap<String, BTreeMap<String, u64>>,
 }
 
-/// What replaced snapshot this one took the place of.
 /// Hectares of a season in scope and an activity that no rate prices.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct UnpricedRecord {
@@ -104,6 +103,7 @@ pub struct UnpricedRecord {
     pub clients: i64,
 }
 
+/// What replaced snapshot this one took the place of.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ReplacedRecord {
     pub run_id: String,

@@ -792,7 +792,7 @@ async fn unpriced_activities(ctx: &SessionContext) -> Result<Vec<UnpricedRecord>
             col("season_id"),
             col("activity"),
             col("hectares"),
-            datafusion::prelude::cast(col("clients"), DataType::Utf8).alias("clients"),
+            col("clients"),
         ])?
         .sort(vec![
             col("season_id").sort(true, false),
@@ -805,16 +805,21 @@ async fn unpriced_activities(ctx: &SessionContext) -> Result<Vec<UnpricedRecord>
         let season = strings(batch, "season_id");
         let activity = strings(batch, "activity");
         let hectares = strings(batch, "hectares");
-        let clients = strings(batch, "clients");
+        // COUNT(DISTINCT …): an INT64 that is never null.
+        let clients = batch
+            .column_by_name("clients")
+            .and_then(|c| c.as_primitive_opt::<datafusion::arrow::datatypes::Int64Type>())
+            .ok_or_else(|| {
+                DataFusionError::Internal(
+                    "report_unpriced_activities.clients is not INT64".to_string(),
+                )
+            })?;
         for i in 0..batch.num_rows() {
             records.push(UnpricedRecord {
                 season_id: season[i].clone().unwrap_or_default(),
                 activity: activity[i].clone().unwrap_or_default(),
                 hectares: hectares[i].clone().unwrap_or_default(),
-                clients: clients[i]
-                    .as_deref()
-                    .and_then(|c| c.parse().ok())
-                    .unwrap_or_default(),
+                clients: clients.value(i),
             });
         }
     }

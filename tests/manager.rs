@@ -86,6 +86,17 @@ fn preview(out: &Path, args: &[&str]) -> Command {
     cmd
 }
 
+/// `zafra report` of a snapshot under `out` (the latest unless `--as-of`
+/// follows), written to `html`.
+fn report(out: &Path, html: &Path) -> Command {
+    let mut cmd = zafra();
+    cmd.args(["report", "--output"])
+        .arg(out)
+        .arg("--out")
+        .arg(html);
+    cmd
+}
+
 fn preview_json(out: &Path, args: &[&str]) -> serde_json::Value {
     let mut cmd = preview(out, args);
     let output = cmd.arg("--format").arg("json").output().unwrap();
@@ -328,19 +339,13 @@ fn report_on_a_snapshot_older_than_the_manager_tables_shows_what_it_has() {
         "SELECT members FROM '{}' WHERE campaign_id = 'K1'",
         table_file(&out, "campaign_summary")
     ));
-    let report = |name: &str| {
+    let page_of = |name: &str| {
         let html = out.with_file_name(name);
-        zafra()
-            .args(["report", "--output"])
-            .arg(&out)
-            .arg("--out")
-            .arg(&html)
-            .assert()
-            .code(0);
+        report(&out, &html).assert().code(0);
         std::fs::read_to_string(&html).unwrap()
     };
     let later = ["campaign_diagnostics", "campaign_overlap", "contact_plan"];
-    let page = report("current.html");
+    let page = page_of("current.html");
     for table in later {
         assert!(
             !page.contains(&format!("data-not-recorded=\"{table}\"")),
@@ -364,7 +369,7 @@ fn report_on_a_snapshot_older_than_the_manager_tables_shows_what_it_has() {
     for table in later {
         std::fs::remove_dir_all(out.join(table)).unwrap();
     }
-    let page = report("older.html");
+    let page = page_of("older.html");
     for table in later {
         assert!(
             page.contains(&format!("data-not-recorded=\"{table}\"")),
@@ -395,11 +400,7 @@ fn report_shows_the_snapshots_numbers_in_a_real_browser() {
             .code(0);
     }
     let html = tmp.path().join("report.html");
-    zafra()
-        .args(["report", "--output"])
-        .arg(&out)
-        .arg("--out")
-        .arg(&html)
+    report(&out, &html)
         .assert()
         .code(0)
         .stdout(predicate::str::contains(
@@ -464,18 +465,8 @@ fn report_shows_the_snapshots_numbers_in_a_real_browser() {
 
     // English on request; the same numbers (raw values are language-free).
     let english = tmp.path().join("report-en.html");
-    zafra()
-        .args([
-            "report",
-            "--lang",
-            "en",
-            "--as-of",
-            "2026-01-31",
-            "--output",
-        ])
-        .arg(&out)
-        .arg("--out")
-        .arg(&english)
+    report(&out, &english)
+        .args(["--lang", "en", "--as-of", "2026-01-31"])
         .assert()
         .code(0);
     let page = std::fs::read_to_string(&english).unwrap();

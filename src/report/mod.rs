@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use askama::Template;
 use datafusion::common::ScalarValue;
-use datafusion::logical_expr::{SortExpr, col, lit};
+use datafusion::logical_expr::{SortExpr, col};
 use datafusion::prelude::SessionContext;
 
 use crate::error::{Error, Result};
@@ -328,6 +328,20 @@ fn lists(manifest: &Manifest, table: &str) -> bool {
     manifest.outputs.iter().any(|o| o.table == table)
 }
 
+/// Registers `name` as the published table `table` with no rows: its
+/// columns and types from the outputs registry.
+fn register_empty(ctx: &SessionContext, table: &str, name: &str) -> Result<()> {
+    let schema = crate::outputs::OUTPUTS
+        .iter()
+        .find(|o| o.name == table)
+        .map(|o| o.schema())
+        .ok_or_else(|| Error::internal(format!("`{table}` is not a published table")))?;
+    let wrap = |e| Error::internal_from(format!("building `{name}`"), e);
+    let empty = datafusion::datasource::MemTable::try_new(schema, vec![vec![]]).map_err(wrap)?;
+    ctx.register_table(name, Arc::new(empty)).map_err(wrap)?;
+    Ok(())
+}
+
 /// A session over the snapshot (and the previous one) with the report's
 /// relations and views.
 async fn session(
@@ -347,38 +361,21 @@ async fn session(
         ("rejects", "snap_rejects"),
     ] {
         if LATER_TABLES.contains(&table) && !lists(manifest, table) {
-            // Published before zafra wrote this table: the same columns,
-            // no rows (the page says so).
-            let schema = crate::outputs::OUTPUTS
-                .iter()
-                .find(|o| o.name == table)
-                .map(|o| o.schema())
-                .ok_or_else(|| Error::internal(format!("`{table}` is not a published table")))?;
-            let empty = datafusion::datasource::MemTable::try_new(schema, vec![vec![]])
-                .map_err(|e| Error::internal_from(format!("building `{name}`"), e))?;
-            ctx.register_table(name, Arc::new(empty))
-                .map_err(|e| Error::internal_from(format!("building `{name}`"), e))?;
+            // Published before zafra wrote this table (the page says so).
+            register_empty(&ctx, table, name)?;
             continue;
         }
         crate::snapshots::register_published(&ctx, out, manifest, table, name).await?;
     }
-    for (table, current, name) in [
-        ("client_segments", "snap_segments", "prev_segments"),
-        ("memberships", "snap_memberships", "prev_memberships"),
-        ("campaign_summary", "snap_summary", "prev_summary"),
+    for (table, name) in [
+        ("client_segments", "prev_segments"),
+        ("memberships", "prev_memberships"),
+        ("campaign_summary", "prev_summary"),
     ] {
         match previous {
             Some(p) => crate::snapshots::register_published(&ctx, out, p, table, name).await?,
-            None => {
-                // No earlier snapshot: the same columns, no rows.
-                let empty = ctx
-                    .table(current)
-                    .await
-                    .and_then(|df| df.filter(lit(false)))
-                    .map_err(|e| Error::internal_from(format!("building `{name}`"), e))?;
-                ctx.register_table(name, empty.into_view())
-                    .map_err(|e| Error::internal_from(format!("building `{name}`"), e))?;
-            }
+            // No earlier snapshot.
+            None => register_empty(&ctx, table, name)?,
         }
     }
     crate::params::register_values(
