@@ -26,33 +26,105 @@ pub const CHECKPOINTS: &[&str] = &[
     "int_memberships",
 ];
 
-/// A private scratch folder for checkpoints, removed on drop. It is under
-/// `ZAFRA_SCRATCH` if set (on a cluster: storage the executors share), else
-/// the system's temporary folder.
+/// A private scratch folder for checkpoints. On the embedded engine it is
+/// under `ZAFRA_SCRATCH` if set, else the system's temporary folder, and is
+/// removed on drop. On a cluster it is under `[engine] scratch` (storage
+/// every node sees: a shared path or an object-store URL) and is removed by
+/// [`Scratch::remove`] at the end of the run.
 pub struct Scratch {
-    dir: std::path::PathBuf,
+    place: Place,
+}
+
+enum Place {
+    /// A folder of this machine's file system (possibly a shared mount).
+    Local(std::path::PathBuf),
+    /// A folder under an object-store root.
+    Store {
+        root: crate::storage::Location,
+        dir: object_store::path::Path,
+    },
+}
+
+/// A name no other run shares: the process id and the clock (the name is
+/// never part of an output).
+fn run_folder_name() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("zafra-{}-{nanos}", std::process::id())
 }
 
 impl Scratch {
+    /// A folder on this machine, for the embedded engine.
     pub fn new() -> Result<Self> {
         let base = std::env::var_os("ZAFRA_SCRATCH")
             .map(std::path::PathBuf::from)
             .unwrap_or_else(std::env::temp_dir);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let dir = base.join(format!("zafra-{}-{nanos}", std::process::id()));
+        Self::local(base.join(run_folder_name()))
+    }
+
+    fn local(dir: std::path::PathBuf) -> Result<Self> {
         std::fs::create_dir_all(&dir).map_err(|e| {
             Error::storage_io(format!("creating scratch folder {}", dir.display()), e)
         })?;
-        Ok(Scratch { dir })
+        Ok(Scratch {
+            place: Place::Local(dir),
+        })
+    }
+
+    /// The scratch folder of a run on `engine`.
+    pub fn for_engine(engine: &crate::config::Engine) -> Result<Self> {
+        match engine {
+            crate::config::Engine::Local => Self::new(),
+            crate::config::Engine::Cluster(cluster) => Self::under(&cluster.scratch),
+        }
+    }
+
+    /// A folder under `root` (a path or URL every node of the cluster sees).
+    pub fn under(root: &str) -> Result<Self> {
+        let location = crate::storage::Location::parse(root)?;
+        let name = run_folder_name();
+        match location.local_root() {
+            Some(path) => Self::local(path.join(name)),
+            None => {
+                let dir = location.path(&name);
+                Ok(Scratch {
+                    place: Place::Store {
+                        root: location,
+                        dir,
+                    },
+                })
+            }
+        }
+    }
+
+    /// Removes the folder now (an object-store folder is not removed on drop).
+    pub async fn remove(&self) {
+        use futures::StreamExt;
+        match &self.place {
+            Place::Local(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Place::Store { root, dir } => {
+                let store = root.store();
+                let listed = store.list(Some(dir)).map(|meta| meta.map(|m| m.location));
+                let mut deleted = store.delete_stream(listed.boxed());
+                while let Some(outcome) = deleted.next().await {
+                    if let Err(e) = outcome {
+                        tracing::warn!(error = %e, "could not remove a checkpoint file");
+                    }
+                }
+            }
+        }
     }
 }
 
 impl Drop for Scratch {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
+        if let Place::Local(dir) = &self.place {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 
@@ -85,19 +157,9 @@ pub async fn register_views_checkpointed(
             }
             continue;
         }
-        let path = scratch.dir.join(format!("{}.parquet", view.name));
-        let rows = match write_checkpoint(view.name, df, &path).await? {
-            Ok(rows) => rows,
+        let (rows, url) = match write_checkpoint(view.name, df, scratch).await? {
+            Ok(written) => written,
             Err(e) => return Ok(Err(e)),
-        };
-        let url = match url::Url::from_file_path(&path) {
-            Ok(u) => u.to_string(),
-            Err(()) => {
-                return Ok(Err(Error::internal(format!(
-                    "checkpoint path {}",
-                    path.display()
-                ))));
-            }
         };
         ctx.register_parquet(
             view.name,
@@ -112,57 +174,140 @@ pub async fn register_views_checkpointed(
     Ok(Ok(timings))
 }
 
-/// Streams a checkpoint's rows into a Parquet file (LZ4: the file lives for
-/// one run), batch by batch; returns the rows written. Logs the plan like
-/// [`collect_logged`].
+/// Streams a checkpoint's rows into a Parquet file in `scratch` (LZ4: the
+/// file lives for one run), batch by batch; returns the rows written and the
+/// file's URL. Logs the plan like [`collect_logged`].
 async fn write_checkpoint(
     name: &str,
     df: DataFrame,
-    path: &std::path::Path,
-) -> std::result::Result<Result<u64>, datafusion::error::DataFusionError> {
+    scratch: &Scratch,
+) -> std::result::Result<Result<(u64, String)>, datafusion::error::DataFusionError> {
     use futures::StreamExt;
-    use parquet::arrow::ArrowWriter;
-    use parquet::file::properties::WriterProperties;
-    let io =
-        |e: std::io::Error| Error::storage_io(format!("writing checkpoint {}", path.display()), e);
-    let encoding = |e: parquet::errors::ParquetError| {
-        Error::internal_from(format!("encoding checkpoint `{name}`"), e)
-    };
-    // Once the writer exists, its errors are the file's: a full disk or a
-    // file-size limit is a storage error (exit 5), not a bug.
-    let writing = |e: parquet::errors::ParquetError| io(std::io::Error::other(e));
     let schema = std::sync::Arc::new(df.schema().as_arrow().clone());
     let task = std::sync::Arc::new(df.task_ctx());
     let plan = df.create_physical_plan().await?;
     let mut stream = datafusion::physical_plan::execute_stream(std::sync::Arc::clone(&plan), task)?;
-    let file = match std::fs::File::create(path) {
-        Ok(f) => std::io::BufWriter::new(f),
-        Err(e) => return Ok(Err(io(e))),
-    };
-    let props = WriterProperties::builder()
-        .set_compression(parquet::basic::Compression::LZ4_RAW)
-        .build();
-    let mut writer = match ArrowWriter::try_new(file, schema, Some(props)) {
-        Ok(w) => w,
-        Err(e) => return Ok(Err(encoding(e))),
+    let file = format!("{name}.parquet");
+    let mut sink = match Sink::create(scratch, &file, schema) {
+        Ok(sink) => sink,
+        Err(e) => return Ok(Err(e)),
     };
     let mut rows = 0u64;
     while let Some(batch) = stream.next().await {
         let batch = batch?;
         rows += batch.num_rows() as u64;
-        if let Err(e) = writer.write(&batch) {
-            return Ok(Err(writing(e)));
+        if let Err(e) = sink.write(&batch).await {
+            return Ok(Err(e));
         }
     }
-    let mut file = match writer.into_inner() {
-        Ok(file) => file,
-        Err(e) => return Ok(Err(writing(e))),
+    let url = match sink.finish().await {
+        Ok(url) => url,
+        Err(e) => return Ok(Err(e)),
     };
-    if let Err(e) = std::io::Write::flush(&mut file) {
-        return Ok(Err(io(e)));
-    }
     log_plan(name, plan.as_ref());
-    Ok(Ok(rows))
+    Ok(Ok((rows, url)))
+}
+
+/// A checkpoint file being written: a local file (written directly) or an
+/// object-store object (a multipart upload).
+enum Sink {
+    Local {
+        path: std::path::PathBuf,
+        writer: parquet::arrow::ArrowWriter<std::io::BufWriter<std::fs::File>>,
+    },
+    Store {
+        url: String,
+        writer: parquet::arrow::AsyncArrowWriter<object_store::buffered::BufWriter>,
+    },
+}
+
+impl Sink {
+    fn create(
+        scratch: &Scratch,
+        file: &str,
+        schema: datafusion::arrow::datatypes::SchemaRef,
+    ) -> Result<Self> {
+        let props = parquet::file::properties::WriterProperties::builder()
+            .set_compression(parquet::basic::Compression::LZ4_RAW)
+            .build();
+        let encoding = |e: parquet::errors::ParquetError| {
+            Error::internal_from(format!("encoding `{file}`"), e)
+        };
+        match &scratch.place {
+            Place::Local(dir) => {
+                let path = dir.join(file);
+                let handle = std::fs::File::create(&path).map_err(|e| {
+                    Error::storage_io(format!("writing checkpoint {}", path.display()), e)
+                })?;
+                let writer = parquet::arrow::ArrowWriter::try_new(
+                    std::io::BufWriter::new(handle),
+                    schema,
+                    Some(props),
+                )
+                .map_err(encoding)?;
+                Ok(Sink::Local { path, writer })
+            }
+            Place::Store { root, dir } => {
+                let path = dir.clone().join(file);
+                let url = root.url(&path);
+                let object = object_store::buffered::BufWriter::new(
+                    std::sync::Arc::clone(root.store()),
+                    path,
+                );
+                let writer = parquet::arrow::AsyncArrowWriter::try_new(object, schema, Some(props))
+                    .map_err(encoding)?;
+                Ok(Sink::Store { url, writer })
+            }
+        }
+    }
+
+    fn failed(&self, e: parquet::errors::ParquetError) -> Error {
+        // Once the writer exists, its errors are the file's: a full disk or
+        // a failed upload is a storage error (exit 5), not a bug.
+        let place = match self {
+            Sink::Local { path, .. } => path.display().to_string(),
+            Sink::Store { url, .. } => url.clone(),
+        };
+        Error::storage_io(
+            format!("writing checkpoint {place}"),
+            std::io::Error::other(e),
+        )
+    }
+
+    async fn write(&mut self, batch: &datafusion::arrow::array::RecordBatch) -> Result<()> {
+        let outcome = match self {
+            Sink::Local { writer, .. } => writer.write(batch),
+            Sink::Store { writer, .. } => writer.write(batch).await,
+        };
+        outcome.map_err(|e| self.failed(e))
+    }
+
+    /// Closes the file; returns its URL.
+    async fn finish(self) -> Result<String> {
+        match self {
+            Sink::Local { path, writer } => {
+                let io = |e: std::io::Error| {
+                    Error::storage_io(format!("writing checkpoint {}", path.display()), e)
+                };
+                let mut file = writer
+                    .into_inner()
+                    .map_err(|e| io(std::io::Error::other(e)))?;
+                std::io::Write::flush(&mut file).map_err(io)?;
+                url::Url::from_file_path(&path)
+                    .map(|u| u.to_string())
+                    .map_err(|()| Error::internal(format!("checkpoint path {}", path.display())))
+            }
+            Sink::Store { url, writer } => {
+                writer.close().await.map_err(|e| {
+                    Error::storage_io(
+                        format!("writing checkpoint {url}"),
+                        std::io::Error::other(e),
+                    )
+                })?;
+                Ok(url)
+            }
+        }
+    }
 }
 
 /// An executed plan, indented, with each operator's metrics.

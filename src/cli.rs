@@ -78,6 +78,79 @@ pub enum Command {
     /// Re-hash every file of committed snapshots against their manifests;
     /// exit 3 if any file is missing, extra or changed.
     Verify(VerifyArgs),
+    /// Start a process of the cluster engine (`[engine] kind = "ballista"`):
+    /// a Ballista scheduler or executor, with zafra's object-store setup.
+    #[command(subcommand)]
+    Cluster(ClusterCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClusterCommand {
+    /// Run a Ballista scheduler: it plans each query into stages and hands
+    /// their tasks to the executors. Runs until stopped.
+    Scheduler(SchedulerArgs),
+    /// Run a Ballista executor: it registers with the scheduler, runs tasks
+    /// and serves its shuffle files to the other executors. Runs until
+    /// stopped (SIGTERM or Ctrl-C).
+    Executor(ExecutorArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SchedulerArgs {
+    /// Address to listen on (default: loopback only).
+    #[arg(long, default_value = "127.0.0.1:50050")]
+    pub bind: std::net::SocketAddr,
+    /// Seconds without a heartbeat after which an executor counts as lost
+    /// and its tasks run again on the others.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub executor_timeout_secs: u64,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExecutorArgs {
+    /// The scheduler, HOST:PORT.
+    #[arg(long, value_parser = parse_host_port)]
+    pub scheduler: (String, u16),
+    /// Address of the shuffle (Arrow Flight) service (default: loopback only).
+    #[arg(long, default_value = "127.0.0.1:50051")]
+    pub bind: std::net::SocketAddr,
+    /// Port of the task service the scheduler pushes tasks to (default: the
+    /// --bind port + 1), on the --bind address.
+    #[arg(long)]
+    pub grpc_port: Option<u16>,
+    /// Host name the scheduler and other executors reach this one by
+    /// (default: the --bind address).
+    #[arg(long)]
+    pub advertise: Option<String>,
+    /// Folder for shuffle files and spills.
+    #[arg(long)]
+    pub work_dir: PathBuf,
+    /// Tasks run at once.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    pub slots: u16,
+    /// Memory pool of the executor, e.g. "4GiB"; beyond it sorts and
+    /// aggregations spill to the work folder. Default: Ballista's (a share
+    /// of the machine's memory).
+    #[arg(long)]
+    pub memory: Option<String>,
+    /// Seconds between heartbeats to the scheduler (keep it well below the
+    /// scheduler's --executor-timeout-secs).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub heartbeat_secs: u64,
+}
+
+fn parse_host_port(s: &str) -> Result<(String, u16), String> {
+    let (host, port) = s
+        .rsplit_once(':')
+        .ok_or_else(|| format!("`{s}` is not HOST:PORT"))?;
+    let port: u16 = port
+        .parse()
+        .map_err(|_| format!("`{port}` in `{s}` is not a port number"))?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.is_empty() {
+        return Err(format!("`{s}` has no host"));
+    }
+    Ok((host.to_string(), port))
 }
 
 /// Where the snapshots are: a job config's output root, or --output.

@@ -5,8 +5,9 @@
 //! exit codes.
 
 use crate::cli::{
-    Command, DiffArgs, DiffFormat, ExplainArgs, ExportArgs, ExportFormat, GenerateArgs, OutputArgs,
-    PreviewArgs, PreviewFormat, ReportArgs, ReportLang, RunArgs, VerifyArgs,
+    ClusterCommand, Command, DiffArgs, DiffFormat, ExplainArgs, ExportArgs, ExportFormat,
+    GenerateArgs, OutputArgs, PreviewArgs, PreviewFormat, ReportArgs, ReportLang, RunArgs,
+    VerifyArgs,
 };
 use crate::config::{JobConfig, Overrides};
 use crate::error::{ConfigError, Error, Result, quoted};
@@ -40,6 +41,7 @@ pub async fn execute(command: Command) -> Result<Printed> {
         Command::Export(args) => export(args).await,
         Command::Preview(args) => preview(args).await,
         Command::Report(args) => report(args).await,
+        Command::Cluster(command) => cluster(command).await,
         Command::ScanFloor { input } => scan_floor(&input).await,
         Command::ProfileSql {
             input,
@@ -47,6 +49,55 @@ pub async fn execute(command: Command) -> Result<Printed> {
             views_as_of,
         } => profile_sql(&input, &sql, views_as_of).await,
     }
+}
+
+/// Runs a scheduler or an executor until it is stopped.
+async fn cluster(command: ClusterCommand) -> Result<Printed> {
+    match command {
+        ClusterCommand::Scheduler(args) => {
+            crate::cluster::run_scheduler(crate::cluster::SchedulerOptions {
+                bind: args.bind,
+                executor_timeout_secs: args.executor_timeout_secs,
+            })
+            .await?;
+        }
+        ClusterCommand::Executor(args) => {
+            let memory = args
+                .memory
+                .as_deref()
+                .map(|m| {
+                    crate::config::parse_size(m).map_err(|_| {
+                        ConfigError::Invalid(format!(
+                            "--memory {} is not a size of at least 32MiB such as \"4GiB\"",
+                            quoted(m)
+                        ))
+                    })
+                })
+                .transpose()?;
+            let grpc_port = match args.grpc_port {
+                Some(port) => port,
+                None => args.bind.port().checked_add(1).ok_or_else(|| {
+                    ConfigError::Invalid(format!(
+                        "--bind {}: no port after it for the task service; pass --grpc-port",
+                        args.bind
+                    ))
+                })?,
+            };
+            crate::cluster::run_executor(crate::cluster::ExecutorOptions {
+                scheduler_host: args.scheduler.0,
+                scheduler_port: args.scheduler.1,
+                bind: args.bind,
+                grpc_port,
+                advertise: args.advertise,
+                work_dir: args.work_dir,
+                slots: usize::from(args.slots),
+                memory,
+                heartbeat_secs: args.heartbeat_secs,
+            })
+            .await?;
+        }
+    }
+    Ok(Printed::ok(String::new()))
 }
 
 async fn run(args: RunArgs) -> Result<Printed> {

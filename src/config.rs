@@ -23,7 +23,47 @@ pub struct ConfigFile {
     pub segments: SegmentsSection,
     #[serde(default)]
     pub limits: LimitsSection,
+    #[serde(default)]
+    pub engine: EngineSection,
 }
+
+/// `[engine]`: where the queries run. Not part of the config digest: the
+/// engine changes no result (the cluster's snapshots are byte-identical).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EngineSection {
+    /// "local" (default: DataFusion embedded in the process) or "ballista".
+    pub kind: Option<String>,
+    /// The Ballista scheduler, `df://host:port`.
+    pub scheduler: Option<String>,
+    /// Where checkpoints go on a cluster: a URL (`s3://bucket/prefix`,
+    /// `file:///…`) or a path every node sees under the same name.
+    pub scratch: Option<String>,
+    /// Seconds to wait for the scheduler to accept a connection (default 10).
+    pub connect_timeout_secs: Option<u64>,
+}
+
+/// The resolved `[engine]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Engine {
+    /// DataFusion embedded in the process.
+    #[default]
+    Local,
+    /// A Ballista cluster runs every checkpoint and output query.
+    Cluster(ClusterEngine),
+}
+
+/// `[engine] kind = "ballista"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterEngine {
+    /// `df://host:port`, as written.
+    pub scheduler: String,
+    /// The scratch root (URL or shared path), as written.
+    pub scratch: String,
+    pub connect_timeout_secs: u64,
+}
+
+pub const DEFAULT_CONNECT_TIMEOUT_SECS: u64 = 10;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -101,6 +141,9 @@ pub struct JobConfig {
     /// `[limits] memory` in bytes; `None` = unlimited.
     #[serde(skip)]
     pub memory_limit: Option<u64>,
+    /// `[engine]`: where the queries run (no result depends on it).
+    #[serde(skip)]
+    pub engine: Engine,
 }
 
 /// Command-line values that override the file.
@@ -178,6 +221,7 @@ impl JobConfig {
             season.insert(season_id, pair);
         }
         let memory_limit = file.limits.memory.as_deref().map(parse_size).transpose()?;
+        let engine = engine(file.engine)?;
         Ok(JobConfig {
             base_currency,
             input_root,
@@ -185,6 +229,7 @@ impl JobConfig {
             thresholds: Thresholds { default, season },
             max_reject_ratio,
             memory_limit,
+            engine,
         })
     }
 
@@ -209,6 +254,64 @@ pub fn output_root_of(path: &Path) -> Result<Option<String>, ConfigError> {
         source: Box::new(e),
     })?;
     Ok(file.output.root)
+}
+
+/// Resolves `[engine]`: `ballista` needs a `df://host:port` scheduler and a
+/// scratch root; `local` takes no other key.
+fn engine(section: EngineSection) -> Result<Engine, ConfigError> {
+    let kind = section.kind.as_deref().unwrap_or("local");
+    match kind {
+        "local" => {
+            if section.scheduler.is_some() || section.scratch.is_some() {
+                return Err(ConfigError::Invalid(
+                    "`[engine] scheduler` and `scratch` need `kind = \"ballista\"`".into(),
+                ));
+            }
+            Ok(Engine::Local)
+        }
+        "ballista" => {
+            let scheduler = section.scheduler.ok_or_else(|| {
+                ConfigError::Invalid(
+                    "`[engine] kind = \"ballista\"` needs `scheduler = \"df://host:port\"`".into(),
+                )
+            })?;
+            let parsed = url::Url::parse(&scheduler).ok();
+            let valid = parsed.as_ref().is_some_and(|u| {
+                u.scheme() == "df"
+                    && u.host_str().is_some_and(|h| !h.is_empty())
+                    && u.port().is_some()
+                    && (u.path().is_empty() || u.path() == "/")
+            });
+            if !valid {
+                return Err(ConfigError::Invalid(format!(
+                    "`[engine] scheduler` = {} is not a `df://host:port` address",
+                    quoted(&scheduler)
+                )));
+            }
+            let scratch = section.scratch.ok_or_else(|| {
+                ConfigError::Invalid(
+                    "`[engine] kind = \"ballista\"` needs `scratch`: a URL or path every node sees (checkpoints go there)".into(),
+                )
+            })?;
+            let connect_timeout_secs = section
+                .connect_timeout_secs
+                .unwrap_or(DEFAULT_CONNECT_TIMEOUT_SECS);
+            if connect_timeout_secs == 0 {
+                return Err(ConfigError::Invalid(
+                    "`[engine] connect_timeout_secs` must be at least 1".into(),
+                ));
+            }
+            Ok(Engine::Cluster(ClusterEngine {
+                scheduler,
+                scratch,
+                connect_timeout_secs,
+            }))
+        }
+        other => Err(ConfigError::Invalid(format!(
+            "`[engine] kind` = {} is not \"local\" or \"ballista\"",
+            quoted(other)
+        ))),
+    }
 }
 
 /// "1GiB", "512MiB", "2GB", "1048576" → bytes (at least 32 MiB).
@@ -349,6 +452,78 @@ mod tests {
         let cfg = JobConfig::from_toml(BASE, "t", &o).unwrap();
         assert_eq!(cfg.input_root, "x");
         assert!(parse("base_currency = \"USD\"\n").is_err());
+    }
+
+    #[test]
+    fn the_engine_is_local_unless_a_cluster_is_configured() {
+        assert_eq!(parse(BASE).unwrap().engine, Engine::Local);
+        let cfg = parse(&format!(
+            "{BASE}[engine]\nkind = \"ballista\"\nscheduler = \"df://10.0.0.5:50050\"\nscratch = \"s3://b/scratch\"\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            cfg.engine,
+            Engine::Cluster(ClusterEngine {
+                scheduler: "df://10.0.0.5:50050".into(),
+                scratch: "s3://b/scratch".into(),
+                connect_timeout_secs: DEFAULT_CONNECT_TIMEOUT_SECS,
+            })
+        );
+        // The engine changes no result, so not the digest either.
+        assert_eq!(cfg.digest(), parse(BASE).unwrap().digest());
+    }
+
+    #[test]
+    fn the_example_configs_in_jobs_parse() {
+        for (name, text) in [
+            ("nightly.toml", include_str!("../jobs/nightly.toml")),
+            ("demo.toml", include_str!("../jobs/demo.toml")),
+            (
+                "cluster/nightly-cluster.toml",
+                include_str!("../jobs/cluster/nightly-cluster.toml"),
+            ),
+        ] {
+            let cfg = JobConfig::from_toml(text, name, &Overrides::default());
+            assert!(cfg.is_ok(), "{name}: {cfg:?}");
+        }
+        let cluster = JobConfig::from_toml(
+            include_str!("../jobs/cluster/nightly-cluster.toml"),
+            "cluster",
+            &Overrides::default(),
+        )
+        .unwrap();
+        assert!(matches!(cluster.engine, Engine::Cluster(_)));
+    }
+
+    #[test]
+    fn a_bad_engine_section_names_the_key_and_value() {
+        let cases = [
+            ("kind = \"spark\"", "`[engine] kind` = 'spark'"),
+            ("kind = \"ballista\"\nscratch = \"/s\"", "needs `scheduler"),
+            (
+                "kind = \"ballista\"\nscheduler = \"http://h:1\"\nscratch = \"/s\"",
+                "`[engine] scheduler` = 'http://h:1'",
+            ),
+            (
+                "kind = \"ballista\"\nscheduler = \"df://h\"\nscratch = \"/s\"",
+                "`[engine] scheduler` = 'df://h'",
+            ),
+            (
+                "kind = \"ballista\"\nscheduler = \"df://h:1\"",
+                "needs `scratch`",
+            ),
+            ("scheduler = \"df://h:1\"", "need `kind = \"ballista\"`"),
+            (
+                "kind = \"ballista\"\nscheduler = \"df://h:1\"\nscratch = \"/s\"\nconnect_timeout_secs = 0",
+                "at least 1",
+            ),
+            ("schedular = \"df://h:1\"", "unknown field `schedular`"),
+        ];
+        for (section, expected) in cases {
+            let err = parse(&format!("{BASE}[engine]\n{section}\n")).unwrap_err();
+            let shown = format!("{err}: {:?}", std::error::Error::source(&err));
+            assert!(shown.contains(expected), "{section}: {shown}");
+        }
     }
 
     #[test]

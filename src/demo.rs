@@ -36,6 +36,7 @@ pub fn demo_job(output_override: Option<&str>, input_override: Option<&str>) -> 
         },
         max_reject_ratio: DEFAULT_MAX_REJECT_RATIO,
         memory_limit: None,
+        engine: crate::config::Engine::Local,
     })
 }
 

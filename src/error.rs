@@ -233,6 +233,23 @@ pub enum Error {
         #[source]
         source: datafusion::error::DataFusionError,
     },
+    /// The Ballista cluster failed a query for a reason other than the input
+    /// data: the scheduler is unreachable, an executor was lost, a job failed.
+    #[error("the cluster at {scheduler} failed while {context}; nothing was published")]
+    Cluster {
+        scheduler: String,
+        context: String,
+        #[source]
+        source: datafusion::error::DataFusionError,
+    },
+    /// A scheduler or executor process of `zafra cluster` could not start or
+    /// stopped serving (a port in use, an unreachable scheduler).
+    #[error("cluster process failed: {what}")]
+    ClusterProcess {
+        what: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     #[error("generating data failed")]
     Generate(#[from] crate::generate::GenerateError),
     #[error("internal error (a bug): {context}")]
@@ -254,7 +271,9 @@ impl Error {
             Error::VerifyFailed(_) => ExitStatus::InputData,
             Error::NotFound { .. } | Error::MemoryExhausted { .. } => ExitStatus::Usage,
             Error::BadManifest { .. } => ExitStatus::Internal,
-            Error::InputStorage { .. } => ExitStatus::Storage,
+            Error::InputStorage { .. } | Error::Cluster { .. } | Error::ClusterProcess { .. } => {
+                ExitStatus::Storage
+            }
             // The scale is validated by the CLI; what remains is writing files.
             Error::Generate(crate::generate::GenerateError::InvalidScale(_)) => ExitStatus::Usage,
             Error::Generate(_) => ExitStatus::Storage,

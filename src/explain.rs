@@ -15,6 +15,7 @@ use datafusion::common::ScalarValue;
 use datafusion::functions_aggregate::expr_fn::{count, max, min, sum};
 use datafusion::prelude::{SessionContext, cast, col, lit};
 
+use crate::checkpoints::Scratch;
 use crate::config::JobConfig;
 use crate::error::{Error, Result, quoted};
 use crate::inputs;
@@ -22,16 +23,28 @@ use crate::params::Params;
 use crate::pipeline::{session, strings};
 use crate::storage::Location;
 
-/// Explains one client as of a date; returns the report text.
+/// Explains one client as of a date; returns the report text. The views run
+/// on the job's engine, as in a run.
 pub async fn explain(job: &JobConfig, as_of: NaiveDate, client: &str) -> Result<String> {
+    let scratch = Scratch::for_engine(&job.engine)?;
+    let text = explain_client_in(job, as_of, client, &scratch).await;
+    scratch.remove().await;
+    text
+}
+
+async fn explain_client_in(
+    job: &JobConfig,
+    as_of: NaiveDate,
+    client: &str,
+    scratch: &Scratch,
+) -> Result<String> {
     let input_root = Location::parse(&job.input_root)?;
     let tables = inputs::discover(&input_root).await?;
-    let scratch = crate::checkpoints::Scratch::new()?;
     let params = Params {
         explain_client: Some(client),
         ..Params::of_job(job, as_of)
     };
-    let (ctx, _) = session(job, &params, &input_root, &tables, &scratch).await?;
+    let (ctx, _) = session(job, &params, &input_root, &tables, scratch).await?;
     let id = || lit(client.to_string());
     let mut s = String::new();
     let _ = writeln!(s, "client {} as of {as_of}", quoted(client));
@@ -298,11 +311,22 @@ fn trim_zeros(text: &str) -> String {
 /// Explains one campaign as of a date: its row of int_campaign_diagnostics
 /// (the view `campaign_diagnostics` publishes), with its ranges.
 pub async fn explain_campaign(job: &JobConfig, as_of: NaiveDate, campaign: &str) -> Result<String> {
+    let scratch = Scratch::for_engine(&job.engine)?;
+    let text = explain_campaign_in(job, as_of, campaign, &scratch).await;
+    scratch.remove().await;
+    text
+}
+
+async fn explain_campaign_in(
+    job: &JobConfig,
+    as_of: NaiveDate,
+    campaign: &str,
+    scratch: &Scratch,
+) -> Result<String> {
     let input_root = Location::parse(&job.input_root)?;
     let tables = inputs::discover(&input_root).await?;
-    let scratch = crate::checkpoints::Scratch::new()?;
     let params = Params::of_job(job, as_of);
-    let (ctx, _) = session(job, &params, &input_root, &tables, &scratch).await?;
+    let (ctx, _) = session(job, &params, &input_root, &tables, scratch).await?;
     let only = |view: &'static str| {
         let ctx = &ctx;
         async move {

@@ -7,6 +7,7 @@
 
 pub mod checkpoints;
 pub mod cli;
+pub mod cluster;
 pub mod commands;
 pub mod config;
 pub mod demo;

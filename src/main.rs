@@ -34,9 +34,15 @@ fn main() -> ExitCode {
     };
     // Panics are bugs: report them once, as an internal error (exit 1). A panic
     // the library contains (a Parquet reader failing on a hostile file) only
-    // reaches the debug log; the library turns it into an input error.
-    std::panic::set_hook(Box::new(|info| {
-        tracing::debug!(panic = %info, "panic");
+    // reaches the debug log; the library turns it into an input error. The
+    // cluster's processes log every panic of their tasks and services.
+    let server = matches!(cli.command, zafra::cli::Command::Cluster(_));
+    std::panic::set_hook(Box::new(move |info| {
+        if server {
+            tracing::error!(panic = %info, "panic");
+        } else {
+            tracing::debug!(panic = %info, "panic");
+        }
     }));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         runtime.block_on(zafra::commands::execute(cli.command))

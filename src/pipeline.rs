@@ -89,9 +89,12 @@ pub async fn run_at(
 ) -> Result<RunReport> {
     let snapshot_date = opts.as_of.format("%Y-%m-%d").to_string();
     let span = info_span!("run", snapshot_date = %snapshot_date, dry_run = opts.dry_run);
-    run_inner(job, opts, snapshot_date, input_root, output_root)
+    let scratch = Scratch::for_engine(&job.engine)?;
+    let report = run_inner(job, opts, snapshot_date, input_root, output_root, &scratch)
         .instrument(span)
-        .await
+        .await;
+    scratch.remove().await;
+    report
 }
 
 async fn run_inner(
@@ -100,6 +103,7 @@ async fn run_inner(
     snapshot_date: String,
     input_root: &Location,
     output_root: &Location,
+    scratch: &Scratch,
 ) -> Result<RunReport> {
     let started = Instant::now();
     let mut timings = BTreeMap::new();
@@ -135,13 +139,12 @@ async fn run_inner(
     // Stage 2: register tables, parameters and views (computing the
     // checkpoints) after the table-level checks.
     let t = Instant::now();
-    let scratch = Scratch::new()?;
     let (ctx, checkpoint_timings) = session(
         job,
         &Params::of_job(job, opts.as_of),
         input_root,
         &tables,
-        &scratch,
+        scratch,
     )
     .instrument(info_span!("prepare"))
     .await?;
@@ -149,8 +152,9 @@ async fn run_inner(
     timings.extend(checkpoint_timings);
 
     // Stage 3: compute the output tables.
+    let scope = QueryScope::of(job, input_root, &tables);
     let t = Instant::now();
-    let computed = guarded(input_root, &tables, compute(&ctx))
+    let computed = guarded(&scope, compute(&ctx))
         .instrument(info_span!("compute"))
         .await??;
     timings.insert("compute".to_string(), t.elapsed().as_millis() as u64);
@@ -163,7 +167,7 @@ async fn run_inner(
     // Stage 4: row-level rejects and campaign problems.
     let counts = counts(&computed, &tables)?;
     check_reject_ratio(&counts, job.max_reject_ratio)?;
-    let rules = guarded(input_root, &tables, campaign_rules(&ctx)).await?;
+    let rules = guarded(&scope, campaign_rules(&ctx)).await?;
     let campaigns = campaign_records(&computed, &rules)?;
     let notes: Vec<String> = campaigns
         .iter()
@@ -180,9 +184,9 @@ async fn run_inner(
         return Err(InputError::StrictCampaigns { notes }.into());
     }
     warnings.extend(notes);
-    let thresholds = guarded(input_root, &tables, thresholds(&ctx)).await?;
-    let unpriced = guarded(input_root, &tables, unpriced(&ctx)).await?;
-    let unpriced_by_activity = guarded(input_root, &tables, unpriced_activities(&ctx)).await?;
+    let thresholds = guarded(&scope, thresholds(&ctx)).await?;
+    let unpriced = guarded(&scope, unpriced(&ctx)).await?;
+    let unpriced_by_activity = guarded(&scope, unpriced_activities(&ctx)).await?;
 
     // Stage 5: encode, describe, publish.
     let t = Instant::now();
@@ -275,7 +279,7 @@ async fn run_inner(
 /// A DataFusion session with the input tables, the run's parameters and
 /// every view of `sql/` registered, after the table-level checks (null or
 /// duplicate keys, bad seasons: exit 3) passed. Checkpointed views are
-/// computed here.
+/// computed here, into `scratch`. The queries run on `job.engine`.
 pub async fn session(
     job: &JobConfig,
     params: &Params<'_>,
@@ -283,19 +287,23 @@ pub async fn session(
     tables: &[InputTable],
     scratch: &Scratch,
 ) -> Result<(SessionContext, Vec<(String, u64)>)> {
-    let ctx = crate::session::context(crate::session::SessionSettings {
-        memory_limit: job.memory_limit,
-    })?;
+    let ctx = crate::session::for_engine(
+        crate::session::SessionSettings {
+            memory_limit: job.memory_limit,
+        },
+        &job.engine,
+    )
+    .await?;
+    let scope = QueryScope::of(job, input_root, tables);
     inputs::register(&ctx, input_root, tables).await?;
     params::register_params(&ctx, params)?;
     let (checks, rest) = views::split_after(views::job_views()?, "val_table_keys")?;
     views::register_view_list(&ctx, &checks).await?;
-    guarded(input_root, tables, check_keys(&ctx))
+    guarded(&scope, check_keys(&ctx))
         .instrument(info_span!("check_keys"))
         .await??;
     let timings = guarded(
-        input_root,
-        tables,
+        &scope,
         checkpoints::register_views_checkpointed(&ctx, &rest, scratch),
     )
     .instrument(info_span!("checkpoints"))
@@ -338,16 +346,41 @@ async fn digest_inputs(root: &Location, tables: &[InputTable]) -> Result<Vec<Inp
         .collect()
 }
 
+/// What a failed query is judged against: the input tables (to name a file
+/// the reader cannot read) and, on a cluster, its scheduler.
+pub(crate) struct QueryScope<'a> {
+    root: &'a Location,
+    tables: &'a [InputTable],
+    cluster: Option<&'a str>,
+}
+
+impl<'a> QueryScope<'a> {
+    pub(crate) fn of(job: &'a JobConfig, root: &'a Location, tables: &'a [InputTable]) -> Self {
+        let cluster = match &job.engine {
+            crate::config::Engine::Local => None,
+            crate::config::Engine::Cluster(c) => Some(c.scheduler.as_str()),
+        };
+        QueryScope {
+            root,
+            tables,
+            cluster,
+        }
+    }
+}
+
 /// Runs a query stage; a data error or a reader panic is turned into an
 /// input error naming the file that cannot be read, if one can be found.
 pub(crate) async fn guarded<T>(
-    root: &Location,
-    tables: &[InputTable],
+    scope: &QueryScope<'_>,
     stage: impl std::future::Future<Output = Result<T, DataFusionError>>,
 ) -> Result<T> {
+    let (root, tables) = (scope.root, scope.tables);
     match AssertUnwindSafe(stage).catch_unwind().await {
         Ok(Ok(value)) => Ok(value),
-        Ok(Err(e)) => Err(classify(root, tables, e).await),
+        Ok(Err(e)) => Err(match scope.cluster {
+            None => classify(root, tables, e).await,
+            Some(scheduler) => classify_cluster(root, tables, scheduler, e).await,
+        }),
         Err(panic) => {
             let message = panic_message(&panic);
             match find_unreadable_file(root, tables).await {
@@ -375,19 +408,55 @@ async fn classify(root: &Location, tables: &[InputTable], e: DataFusionError) ->
         return Error::InputStorage { source: e };
     }
     if is_data {
-        if let Some(error) = find_unreadable_file(root, tables).await {
-            return error;
-        }
-        if let Some(error) = crate::values::find_bad_value(root, tables).await {
-            return error;
-        }
-        return InputError::Data {
-            detail: "the query engine could not read a value".to_string(),
-            source: Some(Box::new(e)),
-        }
-        .into();
+        return data_error(root, tables, e).await;
     }
     Error::internal_from("running the SQL views", e)
+}
+
+/// A failure of a query run on the cluster. The executors' errors arrive
+/// as text ("Job … failed: …"), so they are judged by what they say: a
+/// Parquet or Arrow error is the input data's (the file is then found and
+/// named here, as on the embedded engine: exit 3); an error raised on this
+/// side is classified as on the embedded engine; anything else (the
+/// scheduler unreachable, an executor lost, a failed job) is the cluster's
+/// (exit 5: run again once the cluster is healthy).
+async fn classify_cluster(
+    root: &Location,
+    tables: &[InputTable],
+    scheduler: &str,
+    e: DataFusionError,
+) -> Error {
+    if !matches!(e.find_root(), DataFusionError::Execution(_)) {
+        return classify(root, tables, e).await;
+    }
+    let said = e.to_string().to_lowercase();
+    let says = |words: &[&str]| words.iter().any(|w| said.contains(w));
+    if says(&["parquet error", "parqueterror", "arrow error", "arrowerror"]) {
+        return data_error(root, tables, e).await;
+    }
+    if says(&["resources exhausted"]) {
+        return Error::MemoryExhausted { source: e };
+    }
+    Error::Cluster {
+        scheduler: scheduler.to_string(),
+        context: "running the SQL views".to_string(),
+        source: e,
+    }
+}
+
+/// A query could not read a value: names the file or value at fault.
+async fn data_error(root: &Location, tables: &[InputTable], e: DataFusionError) -> Error {
+    if let Some(error) = find_unreadable_file(root, tables).await {
+        return error;
+    }
+    if let Some(error) = crate::values::find_bad_value(root, tables).await {
+        return error;
+    }
+    InputError::Data {
+        detail: "the query engine could not read a value".to_string(),
+        source: Some(Box::new(e)),
+    }
+    .into()
 }
 
 /// Decodes every input file in full, one at a time, to name the first one

@@ -53,6 +53,20 @@ pub fn config(settings: SessionSettings) -> SessionConfig {
     config
 }
 
+/// A context for `engine`: embedded ([`context`]) or a Ballista cluster's
+/// client ([`crate::cluster::client_context`]), with the same configuration.
+pub async fn for_engine(
+    settings: SessionSettings,
+    engine: &crate::config::Engine,
+) -> Result<SessionContext> {
+    match engine {
+        crate::config::Engine::Local => context(settings),
+        crate::config::Engine::Cluster(cluster) => {
+            crate::cluster::client_context(settings, cluster).await
+        }
+    }
+}
+
 /// A context with [`config`] and, with a memory limit, its spilling pool.
 pub fn context(settings: SessionSettings) -> Result<SessionContext> {
     let mut runtime = RuntimeEnvBuilder::new();

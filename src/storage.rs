@@ -164,6 +164,37 @@ impl std::fmt::Debug for Location {
     }
 }
 
+/// An S3 store for `bucket` from this process's `AWS_*` variables (region,
+/// credentials, endpoint; plain HTTP only when the endpoint says so), with
+/// bounded retries. Every storage root, and on a cluster every node, builds
+/// its stores here.
+pub fn s3_store(bucket: &str) -> Result<object_store::aws::AmazonS3, object_store::Error> {
+    let endpoint_is_http = std::env::var("AWS_ENDPOINT_URL")
+        .or_else(|_| std::env::var("AWS_ENDPOINT"))
+        .map(|e| e.starts_with("http://"))
+        .unwrap_or(false);
+    // ZAFRA_S3_RETRY_TIMEOUT_SECS bounds the retries (tests use a short one).
+    let retry_timeout = std::env::var("ZAFRA_S3_RETRY_TIMEOUT_SECS")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .unwrap_or(120);
+    let retry = object_store::RetryConfig {
+        max_retries: 5,
+        retry_timeout: Duration::from_secs(retry_timeout),
+        ..Default::default()
+    };
+    let client = object_store::ClientOptions::new()
+        .with_timeout(Duration::from_secs(60))
+        .with_connect_timeout(Duration::from_secs(10));
+    // with_client_options replaces all client options, so allow_http comes after it.
+    object_store::aws::AmazonS3Builder::from_env()
+        .with_bucket_name(bucket)
+        .with_retry(retry)
+        .with_client_options(client)
+        .with_allow_http(endpoint_is_http)
+        .build()
+}
+
 impl Location {
     /// Opens a root: a relative or absolute path, `file:///…` or `s3://bucket/prefix`.
     pub fn parse(root: &str) -> Result<Self, ConfigError> {
@@ -215,33 +246,9 @@ impl Location {
         if bucket.is_empty() {
             return Err(ConfigError::root(display, "has no bucket", None));
         }
-        let endpoint_is_http = std::env::var("AWS_ENDPOINT_URL")
-            .or_else(|_| std::env::var("AWS_ENDPOINT"))
-            .map(|e| e.starts_with("http://"))
-            .unwrap_or(false);
-        // ZAFRA_S3_RETRY_TIMEOUT_SECS bounds the retries (tests use a short one).
-        let retry_timeout = std::env::var("ZAFRA_S3_RETRY_TIMEOUT_SECS")
-            .ok()
-            .and_then(|s| s.parse::<u64>().ok())
-            .unwrap_or(120);
-        let retry = object_store::RetryConfig {
-            max_retries: 5,
-            retry_timeout: Duration::from_secs(retry_timeout),
-            ..Default::default()
-        };
-        let client = object_store::ClientOptions::new()
-            .with_timeout(Duration::from_secs(60))
-            .with_connect_timeout(Duration::from_secs(10));
-        // with_client_options replaces all client options, so allow_http comes after it.
-        let store = object_store::aws::AmazonS3Builder::from_env()
-            .with_bucket_name(bucket)
-            .with_retry(retry)
-            .with_client_options(client)
-            .with_allow_http(endpoint_is_http)
-            .build()
-            .map_err(|e| {
-                ConfigError::root(display, "cannot open the S3 store", Some(Box::new(e)))
-            })?;
+        let store = s3_store(bucket).map_err(|e| {
+            ConfigError::root(display, "cannot open the S3 store", Some(Box::new(e)))
+        })?;
         let prefix = Path::from_url_path(url.path())
             .map_err(|e| ConfigError::root(display, "bad prefix", Some(Box::new(e))))?;
         let store_url = Url::parse(&format!("s3://{bucket}/"))
@@ -258,6 +265,11 @@ impl Location {
 
     pub fn store(&self) -> &Arc<dyn ObjectStore> {
         &self.store
+    }
+
+    /// The root's folder when it is on this machine's file system.
+    pub fn local_root(&self) -> Option<&std::path::Path> {
+        self.local_root.as_deref()
     }
 
     pub fn store_url(&self) -> &Url {

@@ -195,9 +195,14 @@ fn help_of_zafra_and_of_every_subcommand() {
         "preview",
         "report",
         "verify",
+        "cluster",
+        "cluster scheduler",
+        "cluster executor",
     ] {
-        let (rendered, code) = zafra(tmp.path(), &[sub, "--help"]);
-        insta::assert_snapshot!(format!("help_{sub}"), rendered);
+        let mut args: Vec<&str> = sub.split(' ').collect();
+        args.push("--help");
+        let (rendered, code) = zafra(tmp.path(), &args);
+        insta::assert_snapshot!(format!("help_{}", sub.replace(' ', "_")), rendered);
         assert_eq!(code, 0, "{sub}");
     }
     // Usage errors: exit 2 and clap's message.
