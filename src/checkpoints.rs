@@ -213,11 +213,11 @@ async fn write_checkpoint(
 enum Sink {
     Local {
         path: std::path::PathBuf,
-        writer: parquet::arrow::ArrowWriter<std::io::BufWriter<std::fs::File>>,
+        writer: Box<parquet::arrow::ArrowWriter<std::io::BufWriter<std::fs::File>>>,
     },
     Store {
         url: String,
-        writer: parquet::arrow::AsyncArrowWriter<object_store::buffered::BufWriter>,
+        writer: Box<parquet::arrow::AsyncArrowWriter<object_store::buffered::BufWriter>>,
     },
 }
 
@@ -245,7 +245,10 @@ impl Sink {
                     Some(props),
                 )
                 .map_err(encoding)?;
-                Ok(Sink::Local { path, writer })
+                Ok(Sink::Local {
+                    path,
+                    writer: Box::new(writer),
+                })
             }
             Place::Store { root, dir } => {
                 let path = dir.clone().join(file);
@@ -256,7 +259,10 @@ impl Sink {
                 );
                 let writer = parquet::arrow::AsyncArrowWriter::try_new(object, schema, Some(props))
                     .map_err(encoding)?;
-                Ok(Sink::Store { url, writer })
+                Ok(Sink::Store {
+                    url,
+                    writer: Box::new(writer),
+                })
             }
         }
     }

@@ -655,13 +655,47 @@ fn the_clusters_plans_of_the_heavy_views_build_no_hash_table_of_sales_rows() {
             found.is_empty(),
             "on the cluster, view `{view}` builds on raw sales rows in {found:#?}:\n{plan}"
         );
-        let joins: Vec<String> = operators(plan)
-            .into_iter()
-            .filter_map(|(_, line)| {
-                let kind = line.split(':').next().unwrap_or_default().to_string();
-                kind.contains("Join").then_some(kind)
-            })
-            .collect();
+        // What the scheduler chose, for the README: each join kind and mode.
+        let mut joins = std::collections::BTreeMap::<String, usize>::new();
+        for (_, line) in operators(plan) {
+            let kind = line.split(':').next().unwrap_or_default();
+            if kind.contains("Join") {
+                let mode = line
+                    .split(", ")
+                    .find_map(|part| part.split("mode=").nth(1))
+                    .unwrap_or("-");
+                *joins.entry(format!("{kind} {mode}")).or_default() += 1;
+            }
+        }
         println!("{view}: {joins:?}");
     }
+}
+
+#[test]
+fn an_executor_exits_5_without_its_scheduler_and_2_on_a_bad_memory_size() {
+    let work = tempfile::tempdir().unwrap();
+    let scheduler = format!("127.0.0.1:{}", free_port());
+    let executor = |memory: &str| {
+        let out = zafra()
+            .args(["cluster", "executor", "--scheduler", &scheduler, "--bind"])
+            .arg(format!("127.0.0.1:{}", free_port_pair()))
+            .arg("--work-dir")
+            .arg(work.path().join("executor"))
+            .args(["--memory", memory])
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, stderr) = executor("1GiB");
+    assert_eq!(code, Some(5), "{stderr}");
+    assert!(
+        stderr.contains(&format!("(scheduler {scheduler})")),
+        "{stderr}"
+    );
+    let (code, stderr) = executor("lots");
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("--memory 'lots'"), "{stderr}");
 }
