@@ -219,7 +219,7 @@ def main():
             d = generate(zafra, args.scale, args.seed, campaigns=n, narrow=True)
             times = [run_zafra(zafra, d, work) for _ in range(campaign_runs)]
             # Campaign evaluation: the checkpoints after client_segments.
-            stage = ("checkpoint:active_campaigns", "checkpoint:int_client_buckets", "checkpoint:memberships")
+            stage = ("checkpoint:int_active_campaigns", "checkpoint:int_client_buckets", "checkpoint:int_memberships")
             evaluation = median([sum(t[3].get(k, 0) for k in stage) for t in times]) / 1000
             campaign_rows.append((n, median([t[0] for t in times]), evaluation))
     shutil.rmtree(work, ignore_errors=True)

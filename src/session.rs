@@ -29,6 +29,12 @@ pub struct SessionSettings {
 /// decimal division; the views write no float literal (decimal constants are
 /// spelled `CAST('0.5' AS DECIMAL(2, 1))`).
 ///
+/// Partial aggregation is skipped as soon as its probe finds more than 10%
+/// distinct groups (DataFusion's default: 80%): the per-document pass of
+/// `val_sales_duplicate_keys` reduces its rows only to a third, and keeping
+/// the partial step there hashed every document twice (BENCHMARKS.md, "The
+/// duplicate-key pass without a 51M-key table").
+///
 /// With a memory limit, every sort reserves `limit / 256` (at most the
 /// default 10 MiB) up front to merge its spills: the default per sort and
 /// partition would exhaust small pools.
@@ -45,6 +51,7 @@ pub fn config(settings: SessionSettings) -> SessionConfig {
         .set_bool("datafusion.optimizer.repartition_joins", false);
     let execution = &mut config.options_mut().execution;
     execution.coalesce_batches = true;
+    execution.skip_partial_aggregation_probe_ratio_threshold = 0.1;
     if let Some(bytes) = settings.memory_limit {
         execution.sort_spill_reservation_bytes = usize::try_from(bytes / 256)
             .unwrap_or(1 << 20)
