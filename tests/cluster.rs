@@ -18,8 +18,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::files_under;
-use common::moto::{SECRET, s3_env_std, start_moto, store};
-use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use common::moto::{SECRET, listed, s3_env_std, start_moto, store, upload};
 
 const AS_OF: &str = "2026-03-31";
 
@@ -197,8 +196,30 @@ fn run(config: &Path, s3: Option<&str>) -> (i32, String, String) {
     )
 }
 
+/// What a run published: its table files (relative path → bytes) and run id.
+type Published = (Vec<(String, Vec<u8>)>, String);
+
+/// The embedded engine's run on generated data under `dir`: the input
+/// folder, the run's configuration and what it published (the reference a
+/// cluster run must equal).
+fn embedded_reference(dir: &Path) -> (PathBuf, PathBuf, Published) {
+    let input = generated(dir);
+    let local_out = dir.join("local");
+    let local = write_config(
+        dir,
+        "local.toml",
+        input.to_str().unwrap(),
+        local_out.to_str().unwrap(),
+        "",
+    );
+    let (code, _, stderr) = run(&local, None);
+    assert_eq!(code, 0, "{stderr}");
+    let reference = published_local(&local_out);
+    (input, local, reference)
+}
+
 /// The published table files (relative path → bytes) and the run id.
-fn published_local(out: &Path) -> (Vec<(String, Vec<u8>)>, String) {
+fn published_local(out: &Path) -> Published {
     let files = files_under(out)
         .into_iter()
         .filter(|f| f.ends_with(".parquet"))
@@ -217,14 +238,9 @@ fn run_id(manifest: &[u8]) -> String {
     json["run_id"].as_str().unwrap().to_string()
 }
 
-fn assert_same(
-    reference: &(Vec<(String, Vec<u8>)>, String),
-    got: &(Vec<(String, Vec<u8>)>, String),
-) {
+fn assert_same(reference: &Published, got: &Published) {
     assert_eq!(reference.1, got.1, "run ids differ");
-    let names = |p: &(Vec<(String, Vec<u8>)>, String)| {
-        p.0.iter().map(|(f, _)| f.clone()).collect::<Vec<_>>()
-    };
+    let names = |p: &Published| p.0.iter().map(|(f, _)| f.clone()).collect::<Vec<_>>();
     assert_eq!(names(reference), names(got), "published files differ");
     assert_eq!(reference.0.len(), zafra::outputs::OUTPUTS.len());
     for ((file, a), (_, b)) in reference.0.iter().zip(&got.0) {
@@ -235,18 +251,7 @@ fn assert_same(
 #[test]
 fn the_cluster_publishes_the_embedded_engines_bytes_on_local_disk() {
     let tmp = tempfile::tempdir().unwrap();
-    let input = generated(tmp.path());
-    let local_out = tmp.path().join("local");
-    let local = write_config(
-        tmp.path(),
-        "local.toml",
-        input.to_str().unwrap(),
-        local_out.to_str().unwrap(),
-        "",
-    );
-    let (code, _, stderr) = run(&local, None);
-    assert_eq!(code, 0, "{stderr}");
-    let reference = published_local(&local_out);
+    let (input, local, reference) = embedded_reference(tmp.path());
 
     let cluster = Cluster::start(None);
     let scratch = tmp.path().join("scratch");
@@ -291,52 +296,11 @@ fn the_cluster_publishes_the_embedded_engines_bytes_on_local_disk() {
     assert_eq!(explain(&local), explain(&on_cluster));
 }
 
-async fn upload(store: &Arc<dyn ObjectStore>, local: &Path, prefix: &str) {
-    for rel in files_under(local) {
-        let bytes = std::fs::read(local.join(&rel)).unwrap();
-        let path = object_store::path::Path::from(format!("{prefix}/{rel}"));
-        store.put(&path, PutPayload::from(bytes)).await.unwrap();
-    }
-}
-
-async fn listed(store: &Arc<dyn ObjectStore>, prefix: &str) -> Vec<(String, Vec<u8>)> {
-    use futures::TryStreamExt;
-    let prefix_path = object_store::path::Path::from(prefix);
-    let mut metas: Vec<_> = store.list(Some(&prefix_path)).try_collect().await.unwrap();
-    metas.sort_by(|a, b| a.location.cmp(&b.location));
-    let mut out = Vec::new();
-    for meta in metas {
-        let bytes = store
-            .get(&meta.location)
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
-        let rel = meta.location.as_ref()[prefix.len()..]
-            .trim_start_matches('/')
-            .to_string();
-        out.push((rel, bytes.to_vec()));
-    }
-    out
-}
-
 #[test]
 fn the_cluster_reads_and_writes_s3_with_the_embedded_engines_bytes() {
     let moto = start_moto();
     let tmp = tempfile::tempdir().unwrap();
-    let input = generated(tmp.path());
-    let local_out = tmp.path().join("local");
-    let local = write_config(
-        tmp.path(),
-        "local.toml",
-        input.to_str().unwrap(),
-        local_out.to_str().unwrap(),
-        "",
-    );
-    let (code, _, stderr) = run(&local, None);
-    assert_eq!(code, 0, "{stderr}");
-    let reference = published_local(&local_out);
+    let (input, _, reference) = embedded_reference(tmp.path());
 
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -382,18 +346,7 @@ fn the_cluster_reads_and_writes_s3_with_the_embedded_engines_bytes() {
 #[test]
 fn an_executor_killed_mid_run_loses_nothing_and_commits_nothing_partial() {
     let tmp = tempfile::tempdir().unwrap();
-    let input = generated(tmp.path());
-    let local_out = tmp.path().join("local");
-    let local = write_config(
-        tmp.path(),
-        "local.toml",
-        input.to_str().unwrap(),
-        local_out.to_str().unwrap(),
-        "",
-    );
-    let (code, _, stderr) = run(&local, None);
-    assert_eq!(code, 0, "{stderr}");
-    let reference = published_local(&local_out);
+    let (input, _, reference) = embedded_reference(tmp.path());
 
     let mut cluster = Cluster::start(None);
     let cluster_out = tmp.path().join("cluster");

@@ -5,48 +5,12 @@
 mod common;
 
 use std::net::TcpListener;
-use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 use assert_cmd::Command;
-use common::moto::{SECRET, s3_env, start_moto, store};
-use common::{config, dataset, files_under};
-use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use common::moto::{SECRET, listed, s3_env, start_moto, store, upload};
+use common::{config, dataset};
 use predicates::prelude::*;
-
-async fn upload(store: &Arc<dyn ObjectStore>, local: &Path, prefix: &str) {
-    for rel in files_under(local) {
-        let bytes = std::fs::read(local.join(&rel)).unwrap();
-        let path = object_store::path::Path::from(format!("{prefix}/{rel}"));
-        store.put(&path, PutPayload::from(bytes)).await.unwrap();
-    }
-}
-
-async fn download_all(store: &Arc<dyn ObjectStore>, prefix: &str) -> Vec<(String, Vec<u8>)> {
-    use futures::TryStreamExt;
-    let prefix_path = object_store::path::Path::from(prefix);
-    let mut listed: Vec<_> = store.list(Some(&prefix_path)).try_collect().await.unwrap();
-    listed.sort_by(|a, b| a.location.cmp(&b.location));
-    let mut out = Vec::new();
-    for meta in listed {
-        let bytes = store
-            .get(&meta.location)
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
-        let rel = meta
-            .location
-            .as_ref()
-            .trim_start_matches(prefix)
-            .trim_start_matches('/')
-            .to_string();
-        out.push((rel, bytes.to_vec()));
-    }
-    out
-}
 
 #[test]
 fn runs_end_to_end_on_s3_with_the_same_bytes_as_on_local_disk() {
@@ -112,7 +76,7 @@ fn runs_end_to_end_on_s3_with_the_same_bytes_as_on_local_disk() {
         .stdout(predicate::str::contains("1 snapshot(s) verified"));
 
     // Every Parquet file is byte-identical to the local run's.
-    let remote = rt.block_on(download_all(&s3, "out"));
+    let remote = rt.block_on(listed(&s3, "out"));
     let remote_parquet: Vec<_> = remote
         .iter()
         .filter(|(p, _)| p.ends_with(".parquet"))
@@ -142,7 +106,7 @@ fn runs_end_to_end_on_s3_with_the_same_bytes_as_on_local_disk() {
         .assert()
         .code(3)
         .stderr(predicate::str::contains("table `clients` not found"));
-    assert!(rt.block_on(download_all(&s3, "out2")).is_empty());
+    assert!(rt.block_on(listed(&s3, "out2")).is_empty());
 }
 
 #[test]

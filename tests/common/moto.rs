@@ -89,3 +89,38 @@ pub fn s3_env_std(cmd: &mut Process, endpoint: &str) {
         .env("AWS_REGION", "us-east-1")
         .env("AWS_ENDPOINT_URL", endpoint);
 }
+
+/// Puts every file under `local` into `store` under `prefix`, keeping the
+/// relative paths.
+pub async fn upload(store: &Arc<dyn ObjectStore>, local: &std::path::Path, prefix: &str) {
+    use object_store::{ObjectStoreExt, PutPayload};
+    for rel in super::files_under(local) {
+        let bytes = std::fs::read(local.join(&rel)).unwrap();
+        let path = object_store::path::Path::from(format!("{prefix}/{rel}"));
+        store.put(&path, PutPayload::from(bytes)).await.unwrap();
+    }
+}
+
+/// Every object under `prefix`, sorted, as (path relative to `prefix`, bytes).
+pub async fn listed(store: &Arc<dyn ObjectStore>, prefix: &str) -> Vec<(String, Vec<u8>)> {
+    use futures::TryStreamExt;
+    use object_store::ObjectStoreExt;
+    let prefix_path = object_store::path::Path::from(prefix);
+    let mut metas: Vec<_> = store.list(Some(&prefix_path)).try_collect().await.unwrap();
+    metas.sort_by(|a, b| a.location.cmp(&b.location));
+    let mut out = Vec::new();
+    for meta in metas {
+        let bytes = store
+            .get(&meta.location)
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let rel = meta.location.as_ref()[prefix.len()..]
+            .trim_start_matches('/')
+            .to_string();
+        out.push((rel, bytes.to_vec()));
+    }
+    out
+}
