@@ -16,6 +16,7 @@ use crate::views::View;
 pub const CHECKPOINTS: &[&str] = &[
     "val_sales_duplicate_keys",
     "int_fx_by_day",
+    "int_sales_outcomes",
     "int_cadastre",
     "int_potential",
     "int_client_figures",
@@ -183,9 +184,12 @@ async fn write_checkpoint(
     scratch: &Scratch,
 ) -> std::result::Result<Result<(u64, String)>, datafusion::error::DataFusionError> {
     use futures::StreamExt;
-    let schema = std::sync::Arc::new(df.schema().as_arrow().clone());
     let task = std::sync::Arc::new(df.task_ctx());
     let plan = df.create_physical_plan().await?;
+    // The file takes the schema the plan produces: a view's logical schema
+    // is the one before type coercion (a `CASE WHEN .. THEN 1 ELSE <decimal>`
+    // is Int64 there), which can differ from its batches.
+    let schema = plan.schema();
     let mut stream = datafusion::physical_plan::execute_stream(std::sync::Arc::clone(&plan), task)?;
     let file = format!("{name}.parquet");
     let mut sink = match Sink::create(scratch, &file, schema) {

@@ -562,6 +562,7 @@ fn the_clusters_plans_of_the_heavy_views_build_no_hash_table_of_sales_rows() {
         for view in [
             "val_sales_duplicate_keys",
             "int_fx_by_day",
+            "int_sales_outcomes",
             "int_billing",
             "rejects",
             "int_memberships",

@@ -37,6 +37,25 @@ fn sales_build_sides(plan: &Arc<dyn ExecutionPlan>, found: &mut Vec<String>) {
     }
 }
 
+/// Every nested-loop join on a document date range with raw sales rows on
+/// either side (a join with the one-row parameters is not one).
+fn sales_range_joins(plan: &Arc<dyn ExecutionPlan>, found: &mut Vec<String>) {
+    if plan.is::<NestedLoopJoinExec>() && plan.children().into_iter().any(reads_raw_sales) {
+        let shown = displayable(plan.as_ref()).one_line().to_string();
+        let filter = shown
+            .split("filter=")
+            .nth(1)
+            .and_then(|rest| rest.split(", projection=").next())
+            .unwrap_or_default();
+        if filter.contains("document_date") {
+            found.push(shown);
+        }
+    }
+    for child in plan.children() {
+        sales_range_joins(child, found);
+    }
+}
+
 fn sales_scans(plan: &Arc<dyn ExecutionPlan>) -> usize {
     let own = plan.is::<DataSourceExec>()
         && displayable(plan.as_ref())
@@ -47,6 +66,12 @@ fn sales_scans(plan: &Arc<dyn ExecutionPlan>) -> usize {
 }
 
 async fn session() -> (tempfile::TempDir, datafusion::prelude::SessionContext) {
+    let (dir, ctx) = session_without_views().await;
+    zafra::views::register_job_views(&ctx).await.expect("views");
+    (dir, ctx)
+}
+
+async fn session_without_views() -> (tempfile::TempDir, datafusion::prelude::SessionContext) {
     let dir = tempfile::tempdir().expect("temp dir");
     zafra::generate::generate(&zafra::generate::GenerateOptions {
         scale: 0.02,
@@ -75,7 +100,6 @@ async fn session() -> (tempfile::TempDir, datafusion::prelude::SessionContext) {
         },
     )
     .expect("params");
-    zafra::views::register_job_views(&ctx).await.expect("views");
     (dir, ctx)
 }
 
@@ -104,6 +128,21 @@ async fn no_join_builds_a_hash_table_of_raw_sales_rows() {
 }
 
 #[tokio::test]
+async fn sales_rows_find_their_seasons_by_an_equi_join_not_a_range_join() {
+    let (_dir, ctx) = session().await;
+    for view in zafra::views::job_views().expect("views") {
+        let plan = physical(&ctx, view.name).await;
+        let mut found = Vec::new();
+        sales_range_joins(&plan, &mut found);
+        assert!(
+            found.is_empty(),
+            "view `{}` range-joins raw sales rows in: {found:#?}",
+            view.name
+        );
+    }
+}
+
+#[tokio::test]
 async fn billing_and_rejects_read_sales_once_each_beyond_the_checkpoints() {
     let (_dir, ctx) = session().await;
     // Without checkpoints the duplicate keys (two scans: the line bitmask per
@@ -113,6 +152,27 @@ async fn billing_and_rejects_read_sales_once_each_beyond_the_checkpoints() {
         sales_scans(&physical(&ctx, "val_sales_duplicate_keys").await),
         2
     );
+    assert_eq!(sales_scans(&physical(&ctx, "int_sales_outcomes").await), 4);
     assert_eq!(sales_scans(&physical(&ctx, "int_billing").await), 4);
     assert_eq!(sales_scans(&physical(&ctx, "rejects").await), 4);
+}
+
+#[tokio::test]
+async fn a_run_reads_sales_in_the_key_pass_the_fx_days_and_one_checked_pass_only() {
+    // As a run registers them: with checkpoints, billing and rejects both
+    // read the one checked pass (int_sales_outcomes), not sales.
+    let (_dir, ctx) = session_without_views().await;
+    let scratch = zafra::checkpoints::Scratch::new().expect("scratch");
+    let views = zafra::views::job_views().expect("views");
+    zafra::checkpoints::register_views_checkpointed(&ctx, &views, &scratch)
+        .await
+        .expect("query")
+        .expect("checkpoints");
+    for view in ["int_billing", "int_client_figures", "rejects"] {
+        assert_eq!(
+            sales_scans(&physical(&ctx, view).await),
+            0,
+            "view `{view}` reads sales in a run"
+        );
+    }
 }

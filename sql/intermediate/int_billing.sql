@@ -1,7 +1,8 @@
 -- int_billing: one row per client in scope and season in scope with at least one
 -- counted sales line (contract §4). billing = the exact sum of the lines'
 -- signed base-currency amounts, rounded once to 2 decimals half away from
--- zero (a cast to DECIMAL(38,2) rounds that way). Uses no parameters.
+-- zero (a cast to DECIMAL(38,2) rounds that way). The sums come from the
+-- one pass over sales (int_sales_outcomes). Uses no parameters.
 --
 -- Exact money (docs/SEMANTICS.md): the lines are DECIMAL(76, s) and the sum
 -- is only used when every line is below 10^36 in absolute value, so it cannot
@@ -10,14 +11,9 @@
 -- not round into DECIMAL(38,2): |sum| >= 10^36 - 0.005). check_money stops
 -- the run on either.
 WITH sums AS (
-    SELECT
-        season_id,
-        client_id,
-        SUM(signed_amount) AS exact_billing,
-        MAX(abs(signed_amount)) AS largest_line,
-        COUNT(*) AS sales_lines
-    FROM int_billing_lines
-    GROUP BY season_id, client_id
+    SELECT season_id, client_id, exact_billing, largest_line, sales_lines
+    FROM int_sales_outcomes
+    WHERE reject_reason IS NULL
 ),
 
 checked AS (

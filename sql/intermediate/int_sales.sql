@@ -1,8 +1,19 @@
 -- int_sales: one row per row of `sales`, with the fx rate that applies to it,
--- whether its client is in scope, and its final reject reason: the validation
--- problem, else `unknown client_id`, else `no fx rate` (a currency other than
--- the base one with no accepted rate dated on or before the document date).
+-- whether its client is in scope, its final reject reason (the validation
+-- problem, else `unknown client_id`, else `no fx rate`: a currency other than
+-- the base one with no accepted rate dated on or before the document date),
+-- its row key if rejected, and whether it counts in billing (contract §4:
+-- accepted, VALID, client in scope; the season window is applied by the
+-- views that join int_season_days) with its signed base-currency amount.
 -- Parameters: run_params.base_currency.
+--
+-- signed_amount (null unless counted) is a DECIMAL(76, s) (Decimal256),
+-- s = the scales of amount and fx_rate added: each factor is widened to 76
+-- digits keeping its own scale (adding a zero of type DECIMAL(39, 0) does
+-- that without naming the scale), so the product of two values of at most
+-- 38 digits is exact and cannot overflow, and the sums over it (`billing`)
+-- cannot wrap (docs/SEMANTICS.md, "Exact money"). row_key is built only for
+-- rejected rows (a CASE evaluates its branch only on the rows that take it).
 --
 -- The small side of each join comes first (its hash table); the sales rows
 -- stream through (docs/SEMANTICS.md, "Plans").
@@ -25,27 +36,59 @@ with_client AS (
         COALESCE(k.in_scope, FALSE) AS client_in_scope
     FROM int_known_clients AS k
     RIGHT JOIN classified AS s ON s.client_id = k.client_id
+),
+
+checked AS (
+    SELECT
+        s.document_id,
+        s.line_no,
+        s.client_id,
+        s.document_date,
+        s.document_type,
+        s.status,
+        s.amount,
+        s.currency,
+        -- The rate's branch first: a CASE's type is its first branch's.
+        CASE WHEN NOT s.is_base_currency THEN fx.rate_to_base ELSE 1 END AS fx_rate,
+        s.client_in_scope,
+        COALESCE(
+            s.row_problem,
+            CASE WHEN NOT s.client_known THEN 'unknown client_id' END,
+            CASE WHEN NOT s.is_base_currency AND fx.rate_to_base IS NULL THEN 'no fx rate' END
+        ) AS reject_reason
+    FROM int_fx_by_day AS fx
+    RIGHT JOIN with_client AS s
+        ON s.currency = fx.currency AND s.document_date = fx.document_date
+),
+
+outcome AS (
+    SELECT
+        *,
+        reject_reason IS NULL AND status = 'VALID' AND client_in_scope AS counted
+    FROM checked
 )
 
 SELECT
-    s.document_id,
-    s.line_no,
-    s.client_id,
-    s.document_date,
-    s.document_type,
-    s.status,
-    s.amount,
-    s.currency,
-    CASE WHEN s.is_base_currency THEN 1 ELSE fx.rate_to_base END AS fx_rate,
-    s.client_in_scope,
-    concat_ws('|',
-        COALESCE(s.document_id, '<null>'),
-        COALESCE(s.line_no, '<null>')) AS row_key,
-    COALESCE(
-        s.row_problem,
-        CASE WHEN NOT s.client_known THEN 'unknown client_id' END,
-        CASE WHEN NOT s.is_base_currency AND fx.rate_to_base IS NULL THEN 'no fx rate' END
-    ) AS reject_reason
-FROM int_fx_by_day AS fx
-RIGHT JOIN with_client AS s
-    ON s.currency = fx.currency AND s.document_date = fx.document_date
+    document_id,
+    line_no,
+    client_id,
+    document_date,
+    document_type,
+    status,
+    amount,
+    currency,
+    fx_rate,
+    client_in_scope,
+    CASE
+        WHEN reject_reason IS NOT NULL
+            THEN concat_ws('|', COALESCE(document_id, '<null>'), COALESCE(line_no, '<null>'))
+    END AS row_key,
+    reject_reason,
+    counted,
+    CASE
+        WHEN NOT counted THEN NULL
+        WHEN document_type = 'CREDIT_NOTE'
+            THEN -((amount + CAST(0 AS DECIMAL(39, 0))) * (fx_rate + CAST(0 AS DECIMAL(39, 0))))
+        ELSE (amount + CAST(0 AS DECIMAL(39, 0))) * (fx_rate + CAST(0 AS DECIMAL(39, 0)))
+    END AS signed_amount
+FROM outcome
