@@ -200,6 +200,14 @@ pub async fn run_executor(options: ExecutorOptions) -> Result<()> {
         memory_pool_size: options.memory,
         executor_heartbeat_interval_seconds: options.heartbeat_secs.max(1),
         override_runtime_producer: Some(runtime),
+        // Every function a default DataFusion session has: Ballista 55's own
+        // executor registry leaves out the nested (list) functions, such as
+        // `generate_series` and `range`, which the views use.
+        override_function_registry: Some(Arc::new(
+            ballista_core::registry::BallistaFunctionRegistry::from(
+                &SessionStateBuilder::new().with_default_features().build(),
+            ),
+        )),
         ..Default::default()
     };
     tracing::info!(bind = %options.bind, scheduler = %format!("{}:{}", options.scheduler_host, options.scheduler_port), "executor starting");
