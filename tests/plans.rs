@@ -56,6 +56,20 @@ fn sales_range_joins(plan: &Arc<dyn ExecutionPlan>, found: &mut Vec<String>) {
     }
 }
 
+/// Does this subtree expand parcels by seasons (a cross join over cadastre)?
+fn expands_parcels(plan: &Arc<dyn ExecutionPlan>) -> bool {
+    if plan.is::<AggregateExec>() {
+        return false;
+    }
+    if plan.is::<CrossJoinExec>() || plan.is::<NestedLoopJoinExec>() {
+        let shown = format!("{}", displayable(plan.as_ref()).indent(true));
+        if shown.contains("int_cadastre") || shown.contains("/cadastre/") {
+            return true;
+        }
+    }
+    plan.children().into_iter().any(expands_parcels)
+}
+
 fn sales_scans(plan: &Arc<dyn ExecutionPlan>) -> usize {
     let own = plan.is::<DataSourceExec>()
         && displayable(plan.as_ref())
@@ -140,6 +154,28 @@ async fn sales_rows_find_their_seasons_by_an_equi_join_not_a_range_join() {
             view.name
         );
     }
+}
+
+#[tokio::test]
+async fn no_join_builds_a_hash_table_of_generic_parcels_by_seasons() {
+    // The generic parcels x seasons are 60M rows at scale 100: a hash table
+    // of them does not fit a 4 GiB run.
+    let (_dir, ctx) = session().await;
+    let plan = physical(&ctx, "int_parcel_potential").await;
+    let mut found = Vec::new();
+    fn walk(plan: &Arc<dyn ExecutionPlan>, found: &mut Vec<String>) {
+        if plan.is::<HashJoinExec>()
+            && let Some(build) = plan.children().first()
+            && expands_parcels(build)
+        {
+            found.push(displayable(plan.as_ref()).one_line().to_string());
+        }
+        for child in plan.children() {
+            walk(child, found);
+        }
+    }
+    walk(&plan, &mut found);
+    assert!(found.is_empty(), "built on parcels x seasons: {found:#?}");
 }
 
 #[tokio::test]

@@ -8,8 +8,8 @@
 -- product cannot overflow; docs/SEMANTICS.md, "Exact money"); null when
 -- unpriced. Uses no parameters.
 --
--- The small side of each join comes first (its hash table): seasons and
--- rates (docs/SEMANTICS.md, "Plans").
+-- The small side of each join comes first (its hash table): seasons,
+-- season-specific keys and rates (docs/SEMANTICS.md, "Plans").
 WITH parcels AS (
     SELECT client_id, parcel_id, season_id, activity, productive_ha
     FROM int_cadastre
@@ -43,18 +43,23 @@ generic AS (
     WHERE p.season_id IS NULL
 ),
 
+-- A generic row applies where its parcel has no row of that season: the
+-- season-specific keys are the hash table and the generic rows (parcels x
+-- seasons, the larger side) stream through it (a NOT EXISTS would build on
+-- the generic rows: 6M at scale 10, 60M at scale 100).
+specific_keys AS (
+    SELECT season_id, client_id, parcel_id FROM season_specific
+),
+
 applied AS (
     SELECT * FROM season_specific
     UNION ALL
     SELECT g.*
-    FROM generic AS g
-    WHERE NOT EXISTS (
-        SELECT 1
-        FROM season_specific AS x
-        WHERE x.season_id = g.season_id
-            AND x.client_id = g.client_id
-            AND x.parcel_id = g.parcel_id
-    )
+    FROM specific_keys AS x
+    RIGHT ANTI JOIN generic AS g
+        ON x.season_id = g.season_id
+        AND x.client_id = g.client_id
+        AND x.parcel_id = g.parcel_id
 ),
 
 with_exact AS (
