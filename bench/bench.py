@@ -173,16 +173,20 @@ def main():
     ap.add_argument("--skip-duckdb", action="store_true")
     ap.add_argument("--skip-old-duckdb", action="store_true", help="skip the slower first peer (bench/duckdb_job.py)")
     ap.add_argument("--campaign-runs", type=int, default=None, help="runs per campaign variant (default --runs)")
+    ap.add_argument("--data-campaigns", type=int, default=None,
+                    help="generate the data with this many campaigns (default: the generator's, 20 per scale unit)")
+    ap.add_argument("--zafra-memory", default=None,
+                    help="the main zafra runs use [limits] memory = this (scale 100: no unlimited run)")
     args = ap.parse_args()
     zafra = args.zafra
-    data = generate(zafra, args.scale, args.seed)
+    data = generate(zafra, args.scale, args.seed, campaigns=args.data_campaigns)
     work = Path(tempfile.mkdtemp(prefix="zafra-bench-"))
     results = {"zafra": [], "duckdb": [], "duckdb_tables": [], "floor": [], "zafra_mem": []}
     campaign_runs = args.campaign_runs or args.runs
     stages = []
     reference_files = None
     for i in range(args.runs):
-        s, rss, files, st, zafra_out = run_zafra(zafra, data, work, keep=True)
+        s, rss, files, st, zafra_out = run_zafra(zafra, data, work, memory=args.zafra_memory, keep=True)
         results["zafra"].append((s, rss))
         stages.append(st)
         reference_files = reference_files or files
@@ -231,9 +235,12 @@ def main():
     print(f"Command: `python3 bench/bench.py --scale {args.scale} --runs {args.runs}"
           + (f" --memory {args.memory}" if args.memory else "")
           + (f" --campaigns {args.campaigns}" if args.campaigns else "")
-          + (f" --campaign-runs {args.campaign_runs}" if args.campaign_runs else "") + "`\n")
+          + (f" --campaign-runs {args.campaign_runs}" if args.campaign_runs else "")
+          + (f" --data-campaigns {args.data_campaigns}" if args.data_campaigns else "")
+          + (f" --zafra-memory {args.zafra_memory}" if args.zafra_memory else "")
+          + (" --skip-old-duckdb" if args.skip_old_duckdb else "") + "`\n")
     print("| run | wall s | peak RSS MiB |\n|---|---:|---:|")
-    print(row("zafra run", results["zafra"]))
+    print(row("zafra run" + (f" (memory {args.zafra_memory})" if args.zafra_memory else ""), results["zafra"]))
     if results["duckdb"]:
         print(row("DuckDB, fastest script (bench/duckdb_fast.py)", results["duckdb"]))
     if results["duckdb_tables"]:
