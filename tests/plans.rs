@@ -22,18 +22,23 @@ fn reads_raw_sales(plan: &Arc<dyn ExecutionPlan>) -> bool {
     plan.children().into_iter().any(reads_raw_sales)
 }
 
-/// Every join whose build side reads raw sales rows, as a one-line description.
-fn sales_build_sides(plan: &Arc<dyn ExecutionPlan>, found: &mut Vec<String>) {
+/// Every join whose build (collected) side is a subtree `large` says yes
+/// to, as a one-line description.
+fn build_sides(
+    plan: &Arc<dyn ExecutionPlan>,
+    large: fn(&Arc<dyn ExecutionPlan>) -> bool,
+    found: &mut Vec<String>,
+) {
     let is_join =
         plan.is::<HashJoinExec>() || plan.is::<NestedLoopJoinExec>() || plan.is::<CrossJoinExec>();
     if is_join
         && let Some(build) = plan.children().first()
-        && reads_raw_sales(build)
+        && large(build)
     {
         found.push(displayable(plan.as_ref()).one_line().to_string());
     }
     for child in plan.children() {
-        sales_build_sides(child, found);
+        build_sides(child, large, found);
     }
 }
 
@@ -132,7 +137,7 @@ async fn no_join_builds_a_hash_table_of_raw_sales_rows() {
     for view in zafra::views::job_views().expect("views") {
         let plan = physical(&ctx, view.name).await;
         let mut found = Vec::new();
-        sales_build_sides(&plan, &mut found);
+        build_sides(&plan, reads_raw_sales, &mut found);
         assert!(
             found.is_empty(),
             "view `{}` builds on raw sales rows in: {found:#?}",
@@ -163,18 +168,7 @@ async fn no_join_builds_a_hash_table_of_generic_parcels_by_seasons() {
     let (_dir, ctx) = session().await;
     let plan = physical(&ctx, "int_parcel_potential").await;
     let mut found = Vec::new();
-    fn walk(plan: &Arc<dyn ExecutionPlan>, found: &mut Vec<String>) {
-        if plan.is::<HashJoinExec>()
-            && let Some(build) = plan.children().first()
-            && expands_parcels(build)
-        {
-            found.push(displayable(plan.as_ref()).one_line().to_string());
-        }
-        for child in plan.children() {
-            walk(child, found);
-        }
-    }
-    walk(&plan, &mut found);
+    build_sides(&plan, expands_parcels, &mut found);
     assert!(found.is_empty(), "built on parcels x seasons: {found:#?}");
 }
 
