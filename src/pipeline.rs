@@ -151,24 +151,32 @@ async fn run_inner(
     timings.insert("prepare".to_string(), t.elapsed().as_millis() as u64);
     timings.extend(checkpoint_timings);
 
-    // Stage 3: compute the output tables.
+    // Stage 3: compute the output tables, each streamed to its encoder.
     let scope = QueryScope::of(job, input_root, &tables);
     let t = Instant::now();
     let computed = guarded(&scope, compute(&ctx))
         .instrument(info_span!("compute"))
         .await??;
     timings.insert("compute".to_string(), t.elapsed().as_millis() as u64);
+    // Stage 4: the encoders finish (each file's bytes depend only on its
+    // rows, see publish::RowGroupWriter).
+    let t = Instant::now();
+    let mut encoded: Vec<EncodedTable> = Vec::with_capacity(computed.encoders.len());
+    for encoder in computed.encoders {
+        encoded.push(encoder.finish().await?);
+    }
+    timings.insert("encode".to_string(), t.elapsed().as_millis() as u64);
     // A money figure that cannot be published exactly is null in the views
     // (docs/SEMANTICS.md, "Exact money"): name it and stop.
-    if has_null_money(&computed) {
+    if computed.null_money {
         return Err(crate::values::money_error(&ctx, input_root, &tables).await);
     }
 
-    // Stage 4: row-level rejects and campaign problems.
-    let counts = counts(&computed, &tables)?;
+    // Stage 5: row-level rejects and campaign problems.
+    let counts = counts(&encoded, &computed.kept, &tables)?;
     check_reject_ratio(&counts, job.max_reject_ratio)?;
     let rules = guarded(&scope, campaign_rules(&ctx)).await?;
-    let campaigns = campaign_records(&computed, &rules)?;
+    let campaigns = campaign_records(&computed.kept, &rules)?;
     let notes: Vec<String> = campaigns
         .iter()
         .filter_map(|c| {
@@ -188,25 +196,7 @@ async fn run_inner(
     let unpriced = guarded(&scope, unpriced(&ctx)).await?;
     let unpriced_by_activity = guarded(&scope, unpriced_activities(&ctx)).await?;
 
-    // Stage 5: encode, describe, publish.
-    let t = Instant::now();
-    // The tables are encoded in parallel; each file's bytes depend only
-    // on its rows.
-    let encoded: Vec<EncodedTable> = std::thread::scope(|scope| {
-        let jobs: Vec<_> = OUTPUTS
-            .iter()
-            .zip(&computed)
-            .map(|(spec, batches)| {
-                scope.spawn(move || publish::encode(spec.name, spec.schema(), batches))
-            })
-            .collect();
-        jobs.into_iter()
-            .map(|job| {
-                job.join()
-                    .map_err(|_| Error::internal("encoding an output table panicked"))?
-            })
-            .collect::<Result<_>>()
-    })?;
+    // Stage 6: describe, publish.
     let outputs = publish::records(&encoded, &snapshot_date);
     let config_digest = job.digest();
     let content_digest =
@@ -216,7 +206,6 @@ async fn run_inner(
         .chars()
         .take(16)
         .collect::<String>();
-    timings.insert("encode".to_string(), t.elapsed().as_millis() as u64);
     let mut manifest = Manifest {
         format_version: manifest::FORMAT_VERSION,
         run_id,
@@ -538,11 +527,30 @@ async fn check_keys(ctx: &SessionContext) -> Result<Result<(), InputError>, Data
     }
 }
 
-/// Computes the output tables, sorted, in [`OUTPUTS`] order.
-async fn compute(
-    ctx: &SessionContext,
-) -> Result<Result<Vec<Vec<RecordBatch>>, Error>, DataFusionError> {
-    let mut all = Vec::new();
+/// The output tables, computed: each one's file being encoded, and the rows
+/// of the tables the manifest reads ([`KEPT`]).
+struct Computed {
+    /// One per table, in [`OUTPUTS`] order.
+    encoders: Vec<publish::Encoder>,
+    kept: BTreeMap<&'static str, Vec<RecordBatch>>,
+    /// Whether a money value that must not be null is null: the views leave
+    /// a figure null when it cannot be published exactly (`check_money`).
+    null_money: bool,
+}
+
+/// The outputs whose rows the manifest reads (counts, campaign problems);
+/// the others' rows go to their encoders only.
+const KEPT: &[&str] = &["client_segments", "rejects", "campaign_summary"];
+
+/// Computes the output tables, sorted, in [`OUTPUTS`] order, streaming each
+/// table's rows to its encoder as they come.
+async fn compute(ctx: &SessionContext) -> Result<Result<Computed, Error>, DataFusionError> {
+    use futures::StreamExt;
+    let mut computed = Computed {
+        encoders: Vec::new(),
+        kept: BTreeMap::new(),
+        null_money: false,
+    };
     for spec in OUTPUTS {
         let t = Instant::now();
         let columns: Vec<_> = spec.columns.iter().map(|(c, _)| col(*c)).collect();
@@ -552,80 +560,90 @@ async fn compute(
             .map(|c| col(*c).sort(true, false))
             .collect();
         let df = ctx.table(spec.name).await?.select(columns)?.sort(sort)?;
-        let batches = checkpoints::collect_logged(spec.name, df).await?;
-        let batches = match conform(spec, batches) {
-            Ok(b) => b,
+        let task = Arc::new(df.task_ctx());
+        let plan = df.create_physical_plan().await?;
+        let mut stream = datafusion::physical_plan::execute_stream(Arc::clone(&plan), task)?;
+        let encoder = match publish::Encoder::start(spec.name, spec.schema()) {
+            Ok(e) => e,
             Err(e) => return Ok(Err(e)),
         };
-        let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+        let keep = KEPT.contains(&spec.name);
+        let mut kept = Vec::new();
+        let mut rows = 0usize;
+        while let Some(batch) = stream.next().await {
+            let batch = match conform(spec, batch?) {
+                Ok(b) => b,
+                Err(e) => return Ok(Err(e)),
+            };
+            rows += batch.num_rows();
+            computed.null_money |= has_null_money(spec, &batch);
+            if keep {
+                kept.push(batch.clone());
+            }
+            if !encoder.push(batch).await {
+                break;
+            }
+        }
+        checkpoints::log_plan(spec.name, plan.as_ref());
         info!(
             table = spec.name,
             rows,
             ms = t.elapsed().as_millis() as u64,
             "computed"
         );
-        all.push(batches);
+        if keep {
+            computed.kept.insert(spec.name, kept);
+        }
+        computed.encoders.push(encoder);
     }
-    Ok(Ok(all))
+    Ok(Ok(computed))
 }
 
 /// Checks each batch has the exact output types (string encodings are
 /// normalised to Utf8; anything else differing is a bug) and that every
 /// money value fits DECIMAL(38,2).
-fn conform(spec: &OutputTable, batches: Vec<RecordBatch>) -> Result<Vec<RecordBatch>> {
+fn conform(spec: &OutputTable, batch: RecordBatch) -> Result<RecordBatch> {
     let schema = spec.schema();
-    batches
-        .into_iter()
-        .map(|batch| {
-            let mut columns = Vec::with_capacity(batch.num_columns());
-            for ((name, expected), array) in spec.columns.iter().zip(batch.columns()) {
-                let found = array.data_type();
-                let array = if found == expected {
-                    Arc::clone(array)
-                } else if matches!(expected, DataType::Utf8)
-                    && matches!(found, DataType::Utf8View | DataType::LargeUtf8)
-                {
-                    datafusion::arrow::compute::cast(array, expected).map_err(|e| {
-                        Error::internal_from(format!("casting {}.{name}", spec.name), e)
-                    })?
-                } else {
-                    return Err(Error::internal(format!(
-                        "{}.{name} has type {found}, expected {expected}",
+    let mut columns = Vec::with_capacity(batch.num_columns());
+    for ((name, expected), array) in spec.columns.iter().zip(batch.columns()) {
+        let found = array.data_type();
+        let array = if found == expected {
+            Arc::clone(array)
+        } else if matches!(expected, DataType::Utf8)
+            && matches!(found, DataType::Utf8View | DataType::LargeUtf8)
+        {
+            datafusion::arrow::compute::cast(array, expected)
+                .map_err(|e| Error::internal_from(format!("casting {}.{name}", spec.name), e))?
+        } else {
+            return Err(Error::internal(format!(
+                "{}.{name} has type {found}, expected {expected}",
+                spec.name
+            )));
+        };
+        if let DataType::Decimal128(precision, _) = expected {
+            let money = array.as_primitive::<datafusion::arrow::datatypes::Decimal128Type>();
+            money
+                .validate_decimal_precision(*precision)
+                .map_err(|e| InputError::Data {
+                    detail: format!(
+                        "{}.{name} exceeds DECIMAL(38,2) (sums too large for exact money)",
                         spec.name
-                    )));
-                };
-                if let DataType::Decimal128(precision, _) = expected {
-                    let money =
-                        array.as_primitive::<datafusion::arrow::datatypes::Decimal128Type>();
-                    money
-                        .validate_decimal_precision(*precision)
-                        .map_err(|e| InputError::Data {
-                            detail: format!(
-                                "{}.{name} exceeds DECIMAL(38,2) (sums too large for exact money)",
-                                spec.name
-                            ),
-                            source: Some(Box::new(e)),
-                        })?;
-                }
-                columns.push(array);
-            }
-            RecordBatch::try_new(Arc::clone(&schema), columns)
-                .map_err(|e| Error::internal_from(format!("building {}", spec.name), e))
-        })
-        .collect()
+                    ),
+                    source: Some(Box::new(e)),
+                })?;
+        }
+        columns.push(array);
+    }
+    RecordBatch::try_new(Arc::clone(&schema), columns)
+        .map_err(|e| Error::internal_from(format!("building {}", spec.name), e))
 }
 
-/// Whether any money value of the computed outputs is null: the views leave
-/// a figure null when it cannot be published exactly (`check_money`).
-fn has_null_money(computed: &[Vec<RecordBatch>]) -> bool {
-    OUTPUTS.iter().zip(computed).any(|(spec, batches)| {
-        spec.columns.iter().enumerate().any(|(i, (name, t))| {
-            *t == MONEY
-                && !spec.nullable_money.contains(name)
-                && batches
-                    .iter()
-                    .any(|b| b.columns().get(i).is_some_and(|c| c.null_count() > 0))
-        })
+/// Whether a money value of this batch of `spec` is null where it must not be.
+fn has_null_money(spec: &OutputTable, batch: &RecordBatch) -> bool {
+    spec.columns.iter().enumerate().any(|(i, (name, t))| {
+        *t == MONEY
+            && !spec.nullable_money.contains(name)
+            && batch.columns().get(i).is_some_and(|c| c.null_count() > 0)
     })
 }
 
@@ -644,23 +662,27 @@ pub(crate) fn strings(batch: &RecordBatch, column: &str) -> Vec<Option<String>> 
         .collect()
 }
 
-fn output<'a>(computed: &'a [Vec<RecordBatch>], name: &str) -> Result<&'a [RecordBatch]> {
-    OUTPUTS
-        .iter()
-        .position(|s| s.name == name)
-        .and_then(|i| computed.get(i))
+/// The rows of a table in [`KEPT`].
+fn output<'a>(
+    kept: &'a BTreeMap<&'static str, Vec<RecordBatch>>,
+    name: &str,
+) -> Result<&'a [RecordBatch]> {
+    kept.get(name)
         .map(|v| v.as_slice())
-        .ok_or_else(|| Error::internal(format!("output `{name}` missing")))
+        .ok_or_else(|| Error::internal(format!("output `{name}` not kept")))
 }
 
 /// Rows per table, clients per segment per season, rejects per table and reason.
-fn counts(computed: &[Vec<RecordBatch>], tables: &[InputTable]) -> Result<Counts> {
+fn counts(
+    encoded: &[EncodedTable],
+    kept: &BTreeMap<&'static str, Vec<RecordBatch>>,
+    tables: &[InputTable],
+) -> Result<Counts> {
     let mut counts = Counts::default();
-    for (spec, batches) in OUTPUTS.iter().zip(computed) {
-        let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
-        counts.tables.insert(spec.name.to_string(), rows as u64);
+    for table in encoded {
+        counts.tables.insert(table.table.to_string(), table.rows);
     }
-    for batch in output(computed, "client_segments")? {
+    for batch in output(kept, "client_segments")? {
         let seasons = strings(batch, "season_id");
         let segments = strings(batch, "segment");
         for (season, segment) in seasons.into_iter().zip(segments) {
@@ -681,7 +703,7 @@ fn counts(computed: &[Vec<RecordBatch>], tables: &[InputTable]) -> Result<Counts
         counts.input_rows.insert(name.to_string(), rows);
         counts.rejected_rows.insert(name.to_string(), 0);
     }
-    for batch in output(computed, "rejects")? {
+    for batch in output(kept, "rejects")? {
         let names = strings(batch, "table_name");
         let reasons = strings(batch, "reason");
         for (table, reason) in names.into_iter().zip(reasons) {
@@ -784,11 +806,11 @@ async fn campaign_rules(
 }
 
 fn campaign_records(
-    computed: &[Vec<RecordBatch>],
+    kept: &BTreeMap<&'static str, Vec<RecordBatch>>,
     rules: &BTreeMap<String, CampaignRule>,
 ) -> Result<Vec<CampaignRecord>> {
     let mut records = Vec::new();
-    for batch in output(computed, "campaign_summary")? {
+    for batch in output(kept, "campaign_summary")? {
         let ids = strings(batch, "campaign_id");
         let seasons = strings(batch, "season_id");
         let labels = strings(batch, "label");

@@ -30,31 +30,141 @@ pub struct EncodedTable {
 }
 
 /// Encodes sorted batches as one Parquet file. The bytes depend only on the
-/// rows: batches are concatenated first, so batch boundaries cannot move pages.
+/// rows (see [`RowGroupWriter`]).
 pub fn encode(
     table: &'static str,
     schema: SchemaRef,
     batches: &[RecordBatch],
 ) -> Result<EncodedTable> {
-    let wrap =
-        |e: parquet::errors::ParquetError| Error::internal_from(format!("encoding `{table}`"), e);
-    let batch = datafusion::arrow::compute::concat_batches(&schema, batches)
-        .map_err(|e| Error::internal_from(format!("concatenating `{table}`"), e))?;
-    let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::default()))
-        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-        .build();
-    let mut buffer = Vec::new();
-    let mut writer = ArrowWriter::try_new(&mut buffer, schema, Some(props)).map_err(wrap)?;
-    if batch.num_rows() > 0 {
-        writer.write(&batch).map_err(wrap)?;
+    let mut writer = RowGroupWriter::new(table, schema)?;
+    for batch in batches {
+        writer.push(batch.clone())?;
     }
-    writer.close().map_err(wrap)?;
-    Ok(EncodedTable {
-        table,
-        rows: batch.num_rows() as u64,
-        bytes: buffer,
-    })
+    writer.finish()
+}
+
+/// Writes an output table's rows, in their order, into an in-memory Parquet
+/// file, one full row group at a time: rows are held until
+/// [`ROW_GROUP_ROWS`] of them are there, then written as one batch of
+/// exactly that many (the last group: the rest). The Parquet writer
+/// receives the same calls, and so writes the same bytes, however the rows
+/// arrived in batches; at most one row group's rows are held.
+pub struct RowGroupWriter {
+    table: &'static str,
+    schema: SchemaRef,
+    held: Vec<RecordBatch>,
+    held_rows: usize,
+    rows: u64,
+    writer: ArrowWriter<Vec<u8>>,
+}
+
+impl RowGroupWriter {
+    pub fn new(table: &'static str, schema: SchemaRef) -> Result<Self> {
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::default()))
+            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+            .build();
+        let writer = ArrowWriter::try_new(Vec::new(), Arc::clone(&schema), Some(props))
+            .map_err(|e| Error::internal_from(format!("encoding `{table}`"), e))?;
+        Ok(Self {
+            table,
+            schema,
+            held: Vec::new(),
+            held_rows: 0,
+            rows: 0,
+            writer,
+        })
+    }
+
+    /// Takes the next rows.
+    pub fn push(&mut self, batch: RecordBatch) -> Result<()> {
+        if batch.num_rows() == 0 {
+            return Ok(());
+        }
+        self.held_rows += batch.num_rows();
+        self.held.push(batch);
+        while self.held_rows >= ROW_GROUP_ROWS {
+            let all = self.concat()?;
+            self.write(&all.slice(0, ROW_GROUP_ROWS))?;
+            let rest = all.slice(ROW_GROUP_ROWS, all.num_rows() - ROW_GROUP_ROWS);
+            self.held_rows = rest.num_rows();
+            self.held = vec![rest];
+        }
+        Ok(())
+    }
+
+    /// Writes the last row group and closes the file.
+    pub fn finish(mut self) -> Result<EncodedTable> {
+        if self.held_rows > 0 {
+            let all = self.concat()?;
+            self.write(&all)?;
+        }
+        let table = self.table;
+        let bytes = self
+            .writer
+            .into_inner()
+            .map_err(|e| Error::internal_from(format!("encoding `{table}`"), e))?;
+        Ok(EncodedTable {
+            table,
+            rows: self.rows,
+            bytes,
+        })
+    }
+
+    fn concat(&mut self) -> Result<RecordBatch> {
+        let held = std::mem::take(&mut self.held);
+        datafusion::arrow::compute::concat_batches(&self.schema, &held)
+            .map_err(|e| Error::internal_from(format!("concatenating `{}`", self.table), e))
+    }
+
+    fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        self.rows += batch.num_rows() as u64;
+        self.writer
+            .write(batch)
+            .map_err(|e| Error::internal_from(format!("encoding `{}`", self.table), e))
+    }
+}
+
+/// A [`RowGroupWriter`] on a blocking thread of its own, so that a table is
+/// encoded while the next rows (and the next tables) are computed. Batches
+/// reach it through a short queue: a producer ahead of the encoder waits.
+pub struct Encoder {
+    table: &'static str,
+    sender: tokio::sync::mpsc::Sender<RecordBatch>,
+    handle: tokio::task::JoinHandle<Result<EncodedTable>>,
+}
+
+impl Encoder {
+    pub fn start(table: &'static str, schema: SchemaRef) -> Result<Self> {
+        let mut writer = RowGroupWriter::new(table, schema)?;
+        let (sender, mut receiver) = tokio::sync::mpsc::channel::<RecordBatch>(4);
+        let handle = tokio::task::spawn_blocking(move || {
+            while let Some(batch) = receiver.blocking_recv() {
+                writer.push(batch)?;
+            }
+            writer.finish()
+        });
+        Ok(Self {
+            table,
+            sender,
+            handle,
+        })
+    }
+
+    /// Queues the next rows. False when the encoder has stopped on an error,
+    /// which [`Encoder::finish`] returns.
+    pub async fn push(&self, batch: RecordBatch) -> bool {
+        self.sender.send(batch).await.is_ok()
+    }
+
+    /// Waits for the file.
+    pub async fn finish(self) -> Result<EncodedTable> {
+        drop(self.sender);
+        let table = self.table;
+        self.handle
+            .await
+            .map_err(|e| Error::internal_from(format!("encoding `{table}` stopped"), e))?
+    }
 }
 
 /// The path of a table's file for a date, relative to the output root. The

@@ -4,37 +4,96 @@
 -- itself), each one's members and how many members they share
 -- (docs/SEMANTICS.md, "Campaign overlap"). Uses no parameters.
 --
--- Cost: one row per member pair of a client, summed over clients (k
--- campaigns of a client give k (k - 1) / 2 pairs).
-WITH members AS (
+-- Clients are counted by their set of campaigns, not paired one by one:
+-- the campaigns (a few hundred) are numbered in campaign_id order, each
+-- (season, client) gets the sorted list of its campaigns' numbers, equal
+-- lists are counted together, and only each distinct list is expanded into
+-- its pairs (i < j of its positions), weighted by its clients. Clients
+-- with the same figures fall in the same campaigns, so there are far fewer
+-- lists than clients; with every list distinct the expansion is the
+-- k (k - 1) / 2 pairs per client a self-join of the memberships would make.
+WITH campaigns AS (
+    SELECT campaign_id FROM int_active_campaigns
+),
+
+memberships AS (
     SELECT campaign_id, client_id, season_id FROM int_memberships
 ),
 
+numbered AS (
+    SELECT
+        campaign_id,
+        ROW_NUMBER() OVER (ORDER BY campaign_id ASC) AS campaign_no
+    FROM campaigns
+),
+
+members AS (
+    SELECT k.campaign_no, m.client_id, m.season_id
+    FROM numbered AS k
+    INNER JOIN memberships AS m ON m.campaign_id = k.campaign_id
+),
+
 counts AS (
-    SELECT campaign_id, COUNT(*) AS members FROM members GROUP BY campaign_id
+    SELECT campaign_no, COUNT(*) AS members FROM members GROUP BY campaign_no
+),
+
+client_lists AS (
+    SELECT season_id, array_sort(array_agg(campaign_no)) AS campaign_list
+    FROM members
+    GROUP BY season_id, client_id
+),
+
+lists AS (
+    SELECT season_id, campaign_list, COUNT(*) AS clients
+    FROM client_lists
+    GROUP BY season_id, campaign_list
+),
+
+firsts AS (
+    SELECT
+        season_id,
+        campaign_list,
+        clients,
+        unnest(range(CAST(1 AS BIGINT), CAST(array_length(campaign_list) AS BIGINT) + 1)) AS i
+    FROM lists
+),
+
+pairs AS (
+    SELECT
+        season_id,
+        campaign_list[i] AS campaign_no,
+        campaign_list[j] AS other_campaign_no,
+        clients
+    FROM (
+        SELECT
+            season_id,
+            campaign_list,
+            clients,
+            i,
+            unnest(range(i + 1, CAST(array_length(campaign_list) AS BIGINT) + 1)) AS j
+        FROM firsts
+    )
 ),
 
 shared AS (
     SELECT
-        a.season_id,
-        a.campaign_id,
-        b.campaign_id AS other_campaign_id,
-        COUNT(*) AS shared
-    FROM members AS a
-    INNER JOIN members AS b
-        ON b.season_id = a.season_id
-        AND b.client_id = a.client_id
-        AND a.campaign_id < b.campaign_id
-    GROUP BY a.season_id, a.campaign_id, b.campaign_id
+        season_id,
+        campaign_no,
+        other_campaign_no,
+        SUM(clients) AS shared
+    FROM pairs
+    GROUP BY season_id, campaign_no, other_campaign_no
 )
 
 SELECT
     s.season_id,
-    s.campaign_id,
-    s.other_campaign_id,
+    ka.campaign_id,
+    kb.campaign_id AS other_campaign_id,
     a.members,
     b.members AS other_members,
     s.shared
 FROM counts AS a
-INNER JOIN shared AS s ON s.campaign_id = a.campaign_id
-INNER JOIN counts AS b ON b.campaign_id = s.other_campaign_id
+INNER JOIN shared AS s ON s.campaign_no = a.campaign_no
+INNER JOIN counts AS b ON b.campaign_no = s.other_campaign_no
+INNER JOIN numbered AS ka ON ka.campaign_no = s.campaign_no
+INNER JOIN numbered AS kb ON kb.campaign_no = s.other_campaign_no
