@@ -4,14 +4,14 @@
 -- itself), each one's members and how many members they share
 -- (docs/SEMANTICS.md, "Campaign overlap"). Uses no parameters.
 --
--- Clients are counted by their set of campaigns, not paired one by one:
+-- Clients are counted by their list of campaigns, not paired one by one:
 -- the campaigns (a few hundred) are numbered in campaign_id order, each
 -- (season, client) gets the sorted list of its campaigns' numbers, equal
--- lists are counted together, and only each distinct list is expanded into
--- its pairs (i < j of its positions), weighted by its clients. Clients
--- with the same figures fall in the same campaigns, so there are far fewer
--- lists than clients; with every list distinct the expansion is the
--- k (k - 1) / 2 pairs per client a self-join of the memberships would make.
+-- lists are counted together, and the pairs are made from one client of
+-- each distinct list (the smallest client_id), weighted by the list's
+-- clients. Clients with the same figures fall in the same campaigns, so
+-- there are far fewer lists than clients; with every list distinct this is
+-- the self-join of the memberships it replaces.
 WITH campaigns AS (
     SELECT campaign_id FROM int_active_campaigns
 ),
@@ -38,51 +38,42 @@ counts AS (
 ),
 
 client_lists AS (
-    SELECT season_id, array_sort(array_agg(campaign_no)) AS campaign_list
+    SELECT
+        season_id,
+        client_id,
+        array_sort(array_agg(campaign_no)) AS campaign_list
     FROM members
     GROUP BY season_id, client_id
 ),
 
 lists AS (
-    SELECT season_id, campaign_list, COUNT(*) AS clients
+    SELECT
+        season_id,
+        MIN(client_id) AS example_client_id,
+        COUNT(*) AS clients
     FROM client_lists
     GROUP BY season_id, campaign_list
 ),
 
-firsts AS (
-    SELECT
-        season_id,
-        campaign_list,
-        clients,
-        unnest(range(CAST(1 AS BIGINT), CAST(array_length(campaign_list) AS BIGINT) + 1)) AS i
-    FROM lists
-),
-
-pairs AS (
-    SELECT
-        season_id,
-        campaign_list[i] AS campaign_no,
-        campaign_list[j] AS other_campaign_no,
-        clients
-    FROM (
-        SELECT
-            season_id,
-            campaign_list,
-            clients,
-            i,
-            unnest(range(i + 1, CAST(array_length(campaign_list) AS BIGINT) + 1)) AS j
-        FROM firsts
-    )
+example_members AS (
+    SELECT m.season_id, m.client_id, m.campaign_no, l.clients
+    FROM lists AS l
+    INNER JOIN members AS m
+        ON m.season_id = l.season_id AND m.client_id = l.example_client_id
 ),
 
 shared AS (
     SELECT
-        season_id,
-        campaign_no,
-        other_campaign_no,
-        SUM(clients) AS shared
-    FROM pairs
-    GROUP BY season_id, campaign_no, other_campaign_no
+        a.season_id,
+        a.campaign_no,
+        b.campaign_no AS other_campaign_no,
+        SUM(a.clients) AS shared
+    FROM example_members AS a
+    INNER JOIN example_members AS b
+        ON b.season_id = a.season_id
+        AND b.client_id = a.client_id
+        AND a.campaign_no < b.campaign_no
+    GROUP BY a.season_id, a.campaign_no, b.campaign_no
 )
 
 SELECT
