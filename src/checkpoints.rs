@@ -28,20 +28,27 @@ pub const CHECKPOINTS: &[&str] = &[
     "int_memberships",
 ];
 
-/// Checkpoints computed in parts, one after the other, into one file: the
-/// view has an integer column `part`, a function of its grouping key, so
-/// `part = k` is applied before the rows are grouped and each part's hash
-/// table holds only that part's groups. Part k < n - 1 is `part = k`; the
-/// last part is every other row (`part >= n - 1` or null), so the parts
-/// cover the view's rows whatever its `part` values.
+/// Checkpoints computed in parts, one after the other, into one file, when
+/// the session has no memory limit: the view has an integer column `part`,
+/// a function of its grouping key, so `part = k` is applied before the rows
+/// are grouped and each part's hash table holds only that part's groups.
+/// Part k < n - 1 is `part = k`; the last part is every other row
+/// (`part >= n - 1` or null), so the parts cover the view's rows whatever
+/// its `part` values. Under `[limits] memory` the view is one query: its
+/// aggregation spills within the limit, which costs less than reading the
+/// input once per part (BENCHMARKS.md, "Scale 100").
 pub const IN_PARTS: &[(&str, i64)] = &[("val_sales_candidate_documents", 2)];
 
-/// The queries computing `view` (its parts, in order; [`IN_PARTS`]).
-fn parts(view: &str, df: DataFrame) -> datafusion::error::Result<Vec<DataFrame>> {
+/// The queries computing `view`: its parts, in order, when `unbounded`
+/// ([`IN_PARTS`]), else the view itself.
+fn parts(view: &str, df: DataFrame, unbounded: bool) -> datafusion::error::Result<Vec<DataFrame>> {
     use datafusion::prelude::{col, lit};
     let Some(&(_, n)) = IN_PARTS.iter().find(|(name, _)| *name == view) else {
         return Ok(vec![df]);
     };
+    if !unbounded {
+        return Ok(vec![df]);
+    }
     (0..n)
         .map(|k| {
             let part = col("part");
@@ -186,7 +193,12 @@ pub async fn register_views_checkpointed(
             }
             continue;
         }
-        let (rows, url) = match write_checkpoint(view.name, parts(view.name, df)?, scratch).await? {
+        let unbounded = matches!(
+            ctx.runtime_env().memory_pool.memory_limit(),
+            datafusion::execution::memory_pool::MemoryLimit::Infinite
+        );
+        let queries = parts(view.name, df, unbounded)?;
+        let (rows, url) = match write_checkpoint(view.name, queries, scratch).await? {
             Ok(written) => written,
             Err(e) => return Ok(Err(e)),
         };
@@ -393,4 +405,53 @@ pub async fn collect_with_plan(
     let plan = df.create_physical_plan().await?;
     let batches = datafusion::physical_plan::collect(std::sync::Arc::clone(&plan), task).await?;
     Ok((batches, plan))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rows of every part of `IN_PARTS`' first view, over a table whose
+    /// `part` column holds 0, 1, 7 and null.
+    async fn rows_of_parts(unbounded: bool) -> (usize, Vec<i64>) {
+        let ctx = SessionContext::new();
+        let df = ctx
+            .sql("SELECT * FROM (VALUES (1, 0), (2, 1), (3, 7), (4, NULL)) AS t(id, part)")
+            .await
+            .unwrap();
+        let (view, _) = IN_PARTS[0];
+        let queries = parts(view, df, unbounded).unwrap();
+        let mut ids = Vec::new();
+        for q in &queries {
+            for batch in q.clone().collect().await.unwrap() {
+                let column = batch.column_by_name("id").unwrap();
+                let column = datafusion::arrow::compute::cast(
+                    column,
+                    &datafusion::arrow::datatypes::DataType::Int64,
+                )
+                .unwrap();
+                let values = column
+                    .as_any()
+                    .downcast_ref::<datafusion::arrow::array::Int64Array>()
+                    .unwrap();
+                ids.extend(values.iter().flatten());
+            }
+        }
+        ids.sort();
+        (queries.len(), ids)
+    }
+
+    #[tokio::test]
+    async fn the_parts_cover_every_row_once_whatever_the_part_values() {
+        let (queries, ids) = rows_of_parts(true).await;
+        assert_eq!(queries, 2);
+        assert_eq!(ids, vec![1, 2, 3, 4]);
+    }
+
+    #[tokio::test]
+    async fn under_a_memory_limit_the_view_is_one_query() {
+        let (queries, ids) = rows_of_parts(false).await;
+        assert_eq!(queries, 1);
+        assert_eq!(ids, vec![1, 2, 3, 4]);
+    }
 }

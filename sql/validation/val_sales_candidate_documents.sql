@@ -16,11 +16,12 @@
 -- distinct bits mean distinct texts. Two different texts with one bit ('7'
 -- and '07', or 'x' and null) only make the document a candidate.
 --
--- `part` lets a run compute this view as a checkpoint in two parts, one
--- after the other (src/checkpoints.rs): `part = k` is a condition on the
--- grouping key, so it is applied to the rows before they are grouped, and
--- each part's hash table holds about half of the documents (as even as the
--- ids' last characters are). The rows are the same either way.
+-- `part` lets a run with no memory limit compute this view as a checkpoint
+-- in two parts, one after the other (src/checkpoints.rs, IN_PARTS):
+-- `part = k` is a condition on the grouping key, so it is applied to the
+-- rows before they are grouped, and each part's hash table holds about half
+-- of the documents (as even as the ids' last characters are). The rows are
+-- the same either way.
 WITH keys AS (
     SELECT document_id, line_no FROM stg_sales
 ),
