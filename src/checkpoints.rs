@@ -172,6 +172,12 @@ pub async fn register_views_checkpointed(
     views: &[View],
     scratch: &Scratch,
 ) -> std::result::Result<Result<Vec<(String, u64)>>, datafusion::error::DataFusionError> {
+    // Whether checkpoints in IN_PARTS are computed in parts: a property of
+    // the session, the same for every view.
+    let unbounded = matches!(
+        ctx.runtime_env().memory_pool.memory_limit(),
+        datafusion::execution::memory_pool::MemoryLimit::Infinite
+    );
     let mut timings = Vec::new();
     for view in views {
         let started = std::time::Instant::now();
@@ -193,10 +199,6 @@ pub async fn register_views_checkpointed(
             }
             continue;
         }
-        let unbounded = matches!(
-            ctx.runtime_env().memory_pool.memory_limit(),
-            datafusion::execution::memory_pool::MemoryLimit::Infinite
-        );
         let queries = parts(view.name, df, unbounded)?;
         let (rows, url) = match write_checkpoint(view.name, queries, scratch).await? {
             Ok(written) => written,
@@ -424,16 +426,13 @@ mod tests {
         let mut ids = Vec::new();
         for q in &queries {
             for batch in q.clone().collect().await.unwrap() {
-                let column = batch.column_by_name("id").unwrap();
+                use datafusion::arrow::array::AsArray;
                 let column = datafusion::arrow::compute::cast(
-                    column,
+                    batch.column_by_name("id").unwrap(),
                     &datafusion::arrow::datatypes::DataType::Int64,
                 )
                 .unwrap();
-                let values = column
-                    .as_any()
-                    .downcast_ref::<datafusion::arrow::array::Int64Array>()
-                    .unwrap();
+                let values = column.as_primitive::<datafusion::arrow::datatypes::Int64Type>();
                 ids.extend(values.iter().flatten());
             }
         }
