@@ -538,9 +538,23 @@ struct Computed {
     null_money: bool,
 }
 
-/// The outputs whose rows the manifest reads (counts, campaign problems);
-/// the others' rows go to their encoders only.
-const KEPT: &[&str] = &["client_segments", "rejects", "campaign_summary"];
+/// The outputs whose rows the manifest reads (counts, campaign problems),
+/// with the columns it reads: only these are kept. The others' rows go to
+/// their encoders only.
+const KEPT: &[(&str, &[&str])] = &[
+    ("client_segments", &["season_id", "segment"]),
+    ("rejects", &["table_name", "reason"]),
+    (
+        "campaign_summary",
+        &[
+            "campaign_id",
+            "season_id",
+            "label",
+            "status_note",
+            "members",
+        ],
+    ),
+];
 
 /// Computes the output tables, sorted, in [`OUTPUTS`] order, streaming each
 /// table's rows to its encoder as they come.
@@ -567,7 +581,22 @@ async fn compute(ctx: &SessionContext) -> Result<Result<Computed, Error>, DataFu
             Ok(e) => e,
             Err(e) => return Ok(Err(e)),
         };
-        let keep = KEPT.contains(&spec.name);
+        let keep = match KEPT.iter().find(|(name, _)| *name == spec.name) {
+            None => None,
+            Some((_, columns)) => match columns
+                .iter()
+                .map(|c| spec.schema().index_of(c))
+                .collect::<std::result::Result<Vec<_>, _>>()
+            {
+                Ok(indices) => Some(indices),
+                Err(e) => {
+                    return Ok(Err(Error::internal_from(
+                        format!("keeping `{}`", spec.name),
+                        e,
+                    )));
+                }
+            },
+        };
         let mut kept = Vec::new();
         let mut rows = 0usize;
         while let Some(batch) = stream.next().await {
@@ -577,8 +606,16 @@ async fn compute(ctx: &SessionContext) -> Result<Result<Computed, Error>, DataFu
             };
             rows += batch.num_rows();
             computed.null_money |= has_null_money(spec, &batch);
-            if keep {
-                kept.push(batch.clone());
+            if let Some(indices) = &keep {
+                match batch.project(indices) {
+                    Ok(columns) => kept.push(columns),
+                    Err(e) => {
+                        return Ok(Err(Error::internal_from(
+                            format!("keeping `{}`", spec.name),
+                            e,
+                        )));
+                    }
+                }
             }
             if !encoder.push(batch).await {
                 break;
@@ -591,7 +628,7 @@ async fn compute(ctx: &SessionContext) -> Result<Result<Computed, Error>, DataFu
             ms = t.elapsed().as_millis() as u64,
             "computed"
         );
-        if keep {
+        if keep.is_some() {
             computed.kept.insert(spec.name, kept);
         }
         computed.encoders.push(encoder);

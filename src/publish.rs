@@ -7,8 +7,10 @@ use datafusion::arrow::datatypes::SchemaRef;
 use object_store::ObjectStoreExt;
 use object_store::path::Path;
 use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_writer::{ArrowRowGroupWriterFactory, compute_leaves};
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
+use parquet::file::writer::SerializedFileWriter;
 use tracing::{info, warn};
 
 use std::collections::BTreeSet;
@@ -45,34 +47,51 @@ pub fn encode(
 
 /// Writes an output table's rows, in their order, into an in-memory Parquet
 /// file, one full row group at a time: rows are held until
-/// [`ROW_GROUP_ROWS`] of them are there, then written as one batch of
-/// exactly that many (the last group: the rest). The Parquet writer
-/// receives the same calls, and so writes the same bytes, however the rows
-/// arrived in batches; at most one row group's rows are held.
+/// [`ROW_GROUP_ROWS`] of them are there, then written as one row group of
+/// exactly that many (the last group: the rest). The bytes thus depend only
+/// on the rows, however they arrived in batches; at most one row group's
+/// rows are held.
+///
+/// A row group's columns are encoded in parallel, each by its own
+/// `ArrowColumnWriter` on a scoped thread, then appended in schema order:
+/// the same column writers, the same calls and the same order as
+/// `ArrowWriter::write` of the whole group followed by a flush, so the same
+/// bytes (tests: `parallel_columns_write_the_bytes_of_arrow_writer`).
 pub struct RowGroupWriter {
     table: &'static str,
     schema: SchemaRef,
     held: Vec<RecordBatch>,
     held_rows: usize,
     rows: u64,
-    writer: ArrowWriter<Vec<u8>>,
+    file: SerializedFileWriter<Vec<u8>>,
+    columns: ArrowRowGroupWriterFactory,
+    row_groups: usize,
+    group_rows: usize,
 }
 
 impl RowGroupWriter {
     pub fn new(table: &'static str, schema: SchemaRef) -> Result<Self> {
-        let props = WriterProperties::builder()
-            .set_compression(Compression::ZSTD(ZstdLevel::default()))
-            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-            .build();
-        let writer = ArrowWriter::try_new(Vec::new(), Arc::clone(&schema), Some(props))
-            .map_err(|e| Error::internal_from(format!("encoding `{table}`"), e))?;
+        Self::with_group_rows(table, schema, ROW_GROUP_ROWS)
+    }
+
+    fn with_group_rows(table: &'static str, schema: SchemaRef, group_rows: usize) -> Result<Self> {
+        let encoding = |e| Error::internal_from(format!("encoding `{table}`"), e);
+        // The Arrow writer sets the file up (Parquet schema, properties, the
+        // Arrow schema in its metadata); its lower-level parts write the rows.
+        let props = properties(group_rows);
+        let (file, columns) = ArrowWriter::try_new(Vec::new(), Arc::clone(&schema), Some(props))
+            .and_then(ArrowWriter::into_serialized_writer)
+            .map_err(encoding)?;
         Ok(Self {
             table,
             schema,
             held: Vec::new(),
             held_rows: 0,
             rows: 0,
-            writer,
+            file,
+            columns,
+            row_groups: 0,
+            group_rows,
         })
     }
 
@@ -83,10 +102,10 @@ impl RowGroupWriter {
         }
         self.held_rows += batch.num_rows();
         self.held.push(batch);
-        while self.held_rows >= ROW_GROUP_ROWS {
+        while self.held_rows >= self.group_rows {
             let all = self.concat()?;
-            self.write(&all.slice(0, ROW_GROUP_ROWS))?;
-            let rest = all.slice(ROW_GROUP_ROWS, all.num_rows() - ROW_GROUP_ROWS);
+            self.write(&all.slice(0, self.group_rows))?;
+            let rest = all.slice(self.group_rows, all.num_rows() - self.group_rows);
             self.held_rows = rest.num_rows();
             self.held = vec![rest];
         }
@@ -101,7 +120,7 @@ impl RowGroupWriter {
         }
         let table = self.table;
         let bytes = self
-            .writer
+            .file
             .into_inner()
             .map_err(|e| Error::internal_from(format!("encoding `{table}`"), e))?;
         Ok(EncodedTable {
@@ -117,12 +136,64 @@ impl RowGroupWriter {
             .map_err(|e| Error::internal_from(format!("concatenating `{}`", self.table), e))
     }
 
+    /// Writes one row group: every column encoded on a thread of its own.
     fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        let table = self.table;
+        let encoding = |e| Error::internal_from(format!("encoding `{table}`"), e);
+        let writers = self
+            .columns
+            .create_column_writers(self.row_groups)
+            .map_err(encoding)?;
+        // One leaf per column: the output tables have no nested columns.
+        let mut leaves = Vec::with_capacity(writers.len());
+        for (field, column) in self.schema.fields().iter().zip(batch.columns()) {
+            leaves.extend(compute_leaves(field, column).map_err(encoding)?);
+        }
+        if leaves.len() != writers.len() {
+            return Err(Error::internal(format!(
+                "encoding `{table}`: {} leaves for {} columns",
+                leaves.len(),
+                writers.len()
+            )));
+        }
+        let chunks = std::thread::scope(|scope| {
+            let running: Vec<_> = writers
+                .into_iter()
+                .zip(&leaves)
+                .map(|(mut writer, leaf)| {
+                    scope.spawn(move || {
+                        writer.write(leaf)?;
+                        writer.close()
+                    })
+                })
+                .collect();
+            running
+                .into_iter()
+                .map(|thread| match thread.join() {
+                    Ok(chunk) => chunk.map_err(encoding),
+                    Err(_) => Err(Error::internal(format!(
+                        "encoding `{table}`: a column's thread panicked"
+                    ))),
+                })
+                .collect::<Result<Vec<_>>>()
+        })?;
+        let mut group = self.file.next_row_group().map_err(encoding)?;
+        for chunk in chunks {
+            chunk.append_to_row_group(&mut group).map_err(encoding)?;
+        }
+        group.close().map_err(encoding)?;
+        self.row_groups += 1;
         self.rows += batch.num_rows() as u64;
-        self.writer
-            .write(batch)
-            .map_err(|e| Error::internal_from(format!("encoding `{}`", self.table), e))
+        Ok(())
     }
+}
+
+/// The outputs' Parquet settings, with `group_rows` rows per row group.
+fn properties(group_rows: usize) -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_max_row_group_row_count(Some(group_rows))
+        .build()
 }
 
 /// A [`RowGroupWriter`] on a blocking thread of its own, so that a table is
@@ -795,4 +866,83 @@ fn describe_difference(old: &Manifest, new: &Manifest) -> String {
         ));
     }
     parts.join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::arrow::array::{
+        ArrayRef, Date32Array, Decimal128Array, Int64Array, StringArray,
+    };
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+
+    /// Rows with nulls, repeats (dictionary pages) and distinct strings.
+    fn rows(n: usize) -> RecordBatch {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("client_id", DataType::Utf8, true),
+            Field::new("segment", DataType::Utf8, false),
+            Field::new("billing", DataType::Decimal128(38, 2), true),
+            Field::new("day", DataType::Date32, true),
+            Field::new("lines", DataType::Int64, false),
+        ]));
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(StringArray::from_iter((0..n).map(|i| {
+                (i % 7 != 3).then(|| format!("C{:06}", i * 7919 % 100_003))
+            }))),
+            Arc::new(StringArray::from_iter_values(
+                (0..n).map(|i| ["RETENCION", "INVERSION", "REVISION"][i % 3]),
+            )),
+            Arc::new(
+                Decimal128Array::from_iter(
+                    (0..n).map(|i| (i % 11 != 0).then_some(i as i128 * 1013 - 500_000)),
+                )
+                .with_precision_and_scale(38, 2)
+                .unwrap(),
+            ),
+            Arc::new(Date32Array::from_iter(
+                (0..n).map(|i| (i % 5 != 0).then_some(19_000 + (i % 400) as i32)),
+            )),
+            Arc::new(Int64Array::from_iter_values(
+                (0..n).map(|i| (i * i % 97) as i64),
+            )),
+        ];
+        RecordBatch::try_new(schema, columns).unwrap()
+    }
+
+    #[test]
+    fn parallel_columns_write_the_bytes_of_arrow_writer() {
+        let group_rows = 1000;
+        for n in [0, 1, 999, 1000, 1001, 3500] {
+            let all = rows(n);
+            // The reference: one Arrow writer, fed in uneven slices.
+            let mut reference =
+                ArrowWriter::try_new(Vec::new(), all.schema(), Some(properties(group_rows)))
+                    .unwrap();
+            let mut at = 0;
+            for len in [1, 700, 1500, usize::MAX].into_iter().cycle() {
+                if at >= n {
+                    break;
+                }
+                let len = len.min(n - at);
+                reference.write(&all.slice(at, len)).unwrap();
+                at += len;
+            }
+            let expected = reference.into_inner().unwrap();
+            // Row groups of parallel columns, fed in other slices.
+            let mut writer =
+                RowGroupWriter::with_group_rows("t", all.schema(), group_rows).unwrap();
+            let mut at = 0;
+            for len in [333, 1, 2000].into_iter().cycle() {
+                if at >= n {
+                    break;
+                }
+                let len = len.min(n - at);
+                writer.push(all.slice(at, len)).unwrap();
+                at += len;
+            }
+            let encoded = writer.finish().unwrap();
+            assert_eq!(encoded.rows, n as u64);
+            assert!(encoded.bytes == expected, "{n} rows: the files differ");
+        }
+    }
 }

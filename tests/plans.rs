@@ -91,6 +91,12 @@ async fn session() -> (tempfile::TempDir, datafusion::prelude::SessionContext) {
 }
 
 async fn session_without_views() -> (tempfile::TempDir, datafusion::prelude::SessionContext) {
+    session_with_thresholds(zafra::config::Thresholds::default()).await
+}
+
+async fn session_with_thresholds(
+    thresholds: zafra::config::Thresholds,
+) -> (tempfile::TempDir, datafusion::prelude::SessionContext) {
     let dir = tempfile::tempdir().expect("temp dir");
     zafra::generate::generate(&zafra::generate::GenerateOptions {
         scale: 0.02,
@@ -108,7 +114,6 @@ async fn session_without_views() -> (tempfile::TempDir, datafusion::prelude::Ses
     zafra::inputs::register(&ctx, &root, &tables)
         .await
         .expect("register");
-    let thresholds = zafra::config::Thresholds::default();
     zafra::params::register_params(
         &ctx,
         &zafra::params::Params {
@@ -209,6 +214,64 @@ async fn a_run_reads_sales_in_the_key_pass_the_fx_days_and_one_checked_pass_only
             sales_scans(&physical(&ctx, view).await),
             0,
             "view `{view}` reads sales in a run"
+        );
+    }
+}
+
+/// The rows every window operator of an executed plan received.
+fn window_input_rows(plan: &Arc<dyn ExecutionPlan>, rows: &mut Vec<usize>) {
+    let name = plan.name();
+    if name.contains("WindowAggExec") {
+        for child in plan.children() {
+            let received = child
+                .metrics()
+                .and_then(|m| m.output_rows())
+                .expect("the window's input reports its rows");
+            rows.push(received);
+        }
+    }
+    for child in plan.children() {
+        window_input_rows(child, rows);
+    }
+}
+
+#[tokio::test]
+async fn the_median_sorts_no_client_when_both_thresholds_are_configured() {
+    let both = zafra::config::Thresholds {
+        default: zafra::config::ThresholdPair {
+            high_potential: Some(rust_decimal::Decimal::new(5000, 0)),
+            high_billing: Some(rust_decimal::Decimal::new(5000, 0)),
+        },
+        season: Default::default(),
+    };
+    // Billing only: the potential threshold is still the median.
+    let one = zafra::config::Thresholds {
+        default: zafra::config::ThresholdPair {
+            high_potential: None,
+            high_billing: Some(rust_decimal::Decimal::new(5000, 0)),
+        },
+        season: Default::default(),
+    };
+    for (thresholds, sorted) in [(both, false), (one, true)] {
+        let (_dir, ctx) = session_with_thresholds(thresholds).await;
+        zafra::views::register_job_views(&ctx).await.expect("views");
+        let df = ctx.table("int_thresholds").await.expect("view");
+        let task = Arc::new(df.task_ctx());
+        let plan = df.create_physical_plan().await.expect("physical plan");
+        datafusion::physical_plan::collect(Arc::clone(&plan), task)
+            .await
+            .expect("thresholds");
+        let mut rows = Vec::new();
+        window_input_rows(&plan, &mut rows);
+        assert!(
+            !rows.is_empty(),
+            "no window in: {}",
+            displayable(plan.as_ref()).indent(true)
+        );
+        assert_eq!(
+            rows.iter().any(|&n| n > 0),
+            sorted,
+            "rows into the median's windows: {rows:?}"
         );
     }
 }

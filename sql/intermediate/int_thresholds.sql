@@ -3,10 +3,36 @@
 -- default, else the lower median of the non-zero rounded potentials of the
 -- clients in scope in that season (position ceil(n/2) ascending; 0 if n = 0).
 -- Parameters: config_thresholds (season_id null = the [segments] default).
-WITH nonzero AS (
-    SELECT season_id, potential
-    FROM int_client_figures
-    WHERE potential <> 0
+--
+-- The median is computed only for the seasons that use it (one threshold
+-- with neither an override nor a default): with both defaults set no
+-- client's potential is sorted (docs/SEMANTICS.md, "Plans").
+WITH defaults AS (
+    SELECT high_potential, high_billing
+    FROM config_thresholds
+    WHERE season_id IS NULL
+),
+
+overrides AS (
+    SELECT season_id, high_potential, high_billing
+    FROM config_thresholds
+    WHERE season_id IS NOT NULL
+),
+
+median_seasons AS (
+    SELECT s.season_id
+    FROM int_seasons_in_scope AS s
+    LEFT JOIN defaults AS d ON TRUE
+    LEFT JOIN overrides AS o ON o.season_id = s.season_id
+    WHERE COALESCE(o.high_potential, d.high_potential) IS NULL
+        OR COALESCE(o.high_billing, d.high_billing) IS NULL
+),
+
+nonzero AS (
+    SELECT f.season_id, f.potential
+    FROM median_seasons AS m
+    INNER JOIN int_client_figures AS f ON f.season_id = m.season_id
+    WHERE f.potential <> 0
 ),
 
 ranked AS (
@@ -22,18 +48,6 @@ lower_median AS (
     SELECT season_id, potential AS value
     FROM ranked
     WHERE position = (n + 1) / 2
-),
-
-defaults AS (
-    SELECT high_potential, high_billing
-    FROM config_thresholds
-    WHERE season_id IS NULL
-),
-
-overrides AS (
-    SELECT season_id, high_potential, high_billing
-    FROM config_thresholds
-    WHERE season_id IS NOT NULL
 )
 
 SELECT
