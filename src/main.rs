@@ -8,7 +8,31 @@ use clap::Parser;
 use zafra::ExitStatus;
 use zafra::cli::Cli;
 
+/// glibc's allocator gives threads up to 8 arenas per core and keeps what a
+/// stage frees in them for reuse, so a run's peak RSS grows with the number
+/// of arenas its threads touched (tokio's workers, the blocking threads of
+/// the encoders). Two per core keep a scale-10 run near 1.3 GiB instead of
+/// 1.5 GiB, in the same time (BENCHMARKS.md, "Fifth session"). A
+/// `MALLOC_ARENA_MAX` in the environment wins.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn cap_malloc_arenas() {
+    if std::env::var_os("MALLOC_ARENA_MAX").is_some() {
+        return;
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let arenas = i32::try_from(cores.saturating_mul(2)).unwrap_or(i32::MAX);
+    // SAFETY: mallopt only sets a parameter of the allocator; it is called
+    // first thing in main, before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, arenas);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn cap_malloc_arenas() {}
+
 fn main() -> ExitCode {
+    cap_malloc_arenas();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -79,11 +79,23 @@ positioned AS (
     INNER JOIN pairs AS p ON p.campaign_id = k.campaign_id
 ),
 
+-- A pass is `NOT flag OR position = 'inside'`, written on the numbers: the
+-- 'inside' branch is taken exactly when its condition is true (it implies
+-- neither 'below' nor 'above'), and otherwise the position is 'below' or
+-- 'above' (condition false) or null (condition null), so both forms have
+-- the same truth value, null included (tests/slt: every pair is checked
+-- against the position). On the numbers, `is_member` costs decimal
+-- comparisons, not the positions' text, for the many candidates a run
+-- filters (int_memberships).
 evaluated AS (
     SELECT
         *,
-        NOT by_potential OR potential_position = 'inside' AS potential_pass,
-        NOT by_billing OR billing_position = 'inside' AS billing_pass
+        NOT by_potential
+            OR ((potential_min IS NULL OR potential >= potential_min)
+                AND (potential_max IS NULL OR potential <= potential_max)) AS potential_pass,
+        NOT by_billing
+            OR ((billing_min IS NULL OR billing >= billing_min)
+                AND (billing_max IS NULL OR billing <= billing_max)) AS billing_pass
     FROM positioned
 )
 
