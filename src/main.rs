@@ -12,8 +12,9 @@ use zafra::cli::Cli;
 /// stage frees in them for reuse, so a run's peak RSS grows with the number
 /// of arenas its threads touched (tokio's workers, the blocking threads of
 /// the encoders). Two per core keep a scale-10 run near 1.3 GiB instead of
-/// 1.5 GiB, in the same time (BENCHMARKS.md, "Fifth session"). A
-/// `MALLOC_ARENA_MAX` in the environment wins.
+/// 1.5 GiB, in the same time (BENCHMARKS.md, "Thresholds, parallel column
+/// encoding, numeric passes, fewer malloc arenas"). A `MALLOC_ARENA_MAX` in
+/// the environment wins.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn cap_malloc_arenas() {
     if std::env::var_os("MALLOC_ARENA_MAX").is_some() {

@@ -961,3 +961,63 @@ async fn unpriced(ctx: &SessionContext) -> Result<String, DataFusionError> {
         .and_then(|b| strings(b, "unpriced_ha").into_iter().next().flatten())
         .unwrap_or_else(|| "0".to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::arrow::array::{ArrayRef, Int64Array, StringArray};
+
+    /// One row of `table`'s kept columns only: each text column holds its
+    /// own name, `members` holds 7.
+    fn kept_row(table: &str) -> RecordBatch {
+        let spec = OUTPUTS.iter().find(|s| s.name == table).expect("output");
+        let (_, columns) = KEPT.iter().find(|(n, _)| *n == table).expect("kept");
+        let schema = spec.schema();
+        let indices: Vec<usize> = columns
+            .iter()
+            .map(|c| schema.index_of(c).expect("a kept column of the output"))
+            .collect();
+        let projected = schema.project(&indices).expect("projection");
+        let arrays: Vec<ArrayRef> = projected
+            .fields()
+            .iter()
+            .map(|f| match f.data_type() {
+                DataType::Utf8 => Arc::new(StringArray::from(vec![f.name().as_str()])) as ArrayRef,
+                DataType::Int64 => Arc::new(Int64Array::from(vec![7])) as ArrayRef,
+                other => panic!("kept column {} has type {other}", f.name()),
+            })
+            .collect();
+        RecordBatch::try_new(Arc::new(projected), arrays).expect("batch")
+    }
+
+    /// The manifest's readers find every value they read among the kept
+    /// columns: a column missing from `KEPT` would read as null here.
+    #[test]
+    fn the_manifest_reads_only_kept_columns() {
+        let kept: BTreeMap<&'static str, Vec<RecordBatch>> = KEPT
+            .iter()
+            .map(|(table, _)| (*table, vec![kept_row(table)]))
+            .collect();
+        let counts = counts(&[], &kept, &[]).expect("counts");
+        assert_eq!(counts.segments["season_id"]["segment"], 1);
+        assert_eq!(counts.reject_reasons["table_name"]["reason"], 1);
+        let rule = CampaignRule {
+            season_id: None,
+            by_potential: false,
+            potential_min: None,
+            potential_max: None,
+            by_billing: false,
+            billing_min: None,
+            billing_max: None,
+        };
+        let rules = BTreeMap::from([("campaign_id".to_string(), rule)]);
+        let records = campaign_records(&kept, &rules).expect("records");
+        assert_eq!(records.len(), 1);
+        let record = &records[0];
+        assert_eq!(record.campaign_id, "campaign_id");
+        assert_eq!(record.season_id.as_deref(), Some("season_id"));
+        assert_eq!(record.label.as_deref(), Some("label"));
+        assert_eq!(record.status_note.as_deref(), Some("status_note"));
+        assert_eq!(record.members, 7);
+    }
+}
