@@ -1,16 +1,50 @@
 -- int_client_buckets: one row per season in scope and client in scope, with
--- the client's position buckets: the season's clients ordered by potential
--- (resp. billing), 1024 per bucket. Used to find each campaign's candidates
--- without comparing every client with every campaign. Uses no parameters.
+-- the client's value bucket for each figure. Used to find each campaign's
+-- candidates without comparing every client with every campaign
+-- (int_campaign_candidates) and to count a range's clients by bucket
+-- (int_campaign_diagnostics). Uses no parameters.
+--
+-- A figure's bucket is a function of the figure alone: its sign times
+-- (number of digits × 1000 + first three digits) of the figure rounded to a
+-- whole number, 0 for 0, null for null. So 0.4 → 1000, 7 → 1007,
+-- 1234.56 → 4123, 99999 → 5999, -250 → -3250. The function never decreases
+-- as the figure grows, so buckets are ordered by figure and never overlap;
+-- each spans at most 1 % of its figures' magnitude (a step of 10 at 1000..9999).
+-- Nothing needs sorting: a bucket is computed row by row. Buckets only
+-- choose candidates and prune counts; every member and count is decided on
+-- the figures themselves, so the bucket function cannot change a result.
+WITH figures AS (
+    SELECT
+        season_id,
+        client_id,
+        potential,
+        billing,
+        segment,
+        CAST(CAST(abs(potential) AS DECIMAL(38, 0)) AS VARCHAR) AS potential_digits,
+        CAST(CAST(abs(billing) AS DECIMAL(38, 0)) AS VARCHAR) AS billing_digits
+    FROM int_client_segments
+)
+
 SELECT
     season_id,
     client_id,
     potential,
     billing,
     segment,
-    -- ROW_NUMBER is unsigned: cast it, or `- 1` would make a decimal.
-    (CAST(ROW_NUMBER() OVER (PARTITION BY season_id ORDER BY potential, client_id) AS BIGINT) - 1)
-        / 1024 AS potential_bucket,
-    (CAST(ROW_NUMBER() OVER (PARTITION BY season_id ORDER BY billing, client_id) AS BIGINT) - 1)
-        / 1024 AS billing_bucket
-FROM int_client_segments
+    CAST(
+        CASE
+            WHEN potential = 0 THEN 0
+            WHEN potential < 0
+                THEN -(length(potential_digits) * 1000 + CAST(left(potential_digits, 3) AS BIGINT))
+            ELSE length(potential_digits) * 1000 + CAST(left(potential_digits, 3) AS BIGINT)
+        END AS BIGINT
+    ) AS potential_bucket,
+    CAST(
+        CASE
+            WHEN billing = 0 THEN 0
+            WHEN billing < 0
+                THEN -(length(billing_digits) * 1000 + CAST(left(billing_digits, 3) AS BIGINT))
+            ELSE length(billing_digits) * 1000 + CAST(left(billing_digits, 3) AS BIGINT)
+        END AS BIGINT
+    ) AS billing_bucket
+FROM figures
