@@ -301,29 +301,3 @@ async fn the_value_buckets_sort_nothing_beyond_the_segments() {
     let buckets = sorts_and_windows(&physical(&ctx, "int_client_buckets").await);
     assert_eq!(buckets, segments, "sorts and windows added by the buckets");
 }
-
-/// The one-line descriptions of a plan's nodes that contain `text`.
-fn nodes_showing(plan: &Arc<dyn ExecutionPlan>, text: &str, found: &mut Vec<String>) {
-    let shown = displayable(plan.as_ref()).one_line().to_string();
-    if shown.contains(text) {
-        found.push(shown);
-    }
-    for child in plan.children() {
-        nodes_showing(child, text, found);
-    }
-}
-
-#[tokio::test]
-async fn the_overlap_groups_the_memberships_by_client_once() {
-    // A CTE is computed once per reference: the per-client lists, referenced
-    // twice by a self-join, aggregated the 45M memberships of scale 100
-    // twice (BENCHMARKS.md). One partial and one final step remain.
-    let (_dir, ctx) = session().await;
-    let mut found = Vec::new();
-    nodes_showing(
-        &physical(&ctx, "int_campaign_overlap").await,
-        "aggr=[array_agg(",
-        &mut found,
-    );
-    assert_eq!(found.len(), 2, "per-client list aggregations: {found:#?}");
-}

@@ -7,19 +7,11 @@
 -- Clients are counted by their list of campaigns, not paired one by one:
 -- the campaigns (a few hundred) are numbered in campaign_id order, each
 -- (season, client) gets the sorted list of its campaigns' numbers, equal
--- lists are counted together, and each distinct list gives its pairs of
--- campaigns, weighted by the list's clients. Clients with the same figures
--- fall in the same campaigns, so there are far fewer lists than clients
--- (3 080 for 9.7M clients at scale 100); with every list distinct this is
+-- lists are counted together, and the pairs are made from one client of
+-- each distinct list (the smallest client_id), weighted by the list's
+-- clients. Clients with the same figures fall in the same campaigns, so
+-- there are far fewer lists than clients; with every list distinct this is
 -- the self-join of the memberships it replaces.
---
--- DataFusion computes a CTE once per reference, so the lists are referenced
--- once: a list's campaigns and its pairs are found by testing its numbers
--- against the numbered campaigns (a few hundred), and the pairs include
--- each campaign with itself (shared = its members), read back by two
--- windows over the few thousand pairs. Referencing the lists twice (a
--- self-join) aggregated the 45M memberships twice: 23 s of CPU at
--- scale 100 (BENCHMARKS.md).
 WITH campaigns AS (
     SELECT campaign_id FROM int_active_campaigns
 ),
@@ -41,6 +33,10 @@ members AS (
     INNER JOIN memberships AS m ON m.campaign_id = k.campaign_id
 ),
 
+counts AS (
+    SELECT campaign_no, COUNT(*) AS members FROM members GROUP BY campaign_no
+),
+
 client_lists AS (
     SELECT
         season_id,
@@ -51,50 +47,44 @@ client_lists AS (
 ),
 
 lists AS (
-    SELECT season_id, campaign_list, COUNT(*) AS clients
+    SELECT
+        season_id,
+        MIN(client_id) AS example_client_id,
+        COUNT(*) AS clients
     FROM client_lists
     GROUP BY season_id, campaign_list
 ),
 
-list_campaigns AS (
-    SELECT l.season_id, l.campaign_list, l.clients, k.campaign_no
-    FROM numbered AS k
-    INNER JOIN lists AS l ON array_has(l.campaign_list, k.campaign_no)
+example_members AS (
+    SELECT m.season_id, m.client_id, m.campaign_no, l.clients
+    FROM lists AS l
+    INNER JOIN members AS m
+        ON m.season_id = l.season_id AND m.client_id = l.example_client_id
 ),
 
-pairs AS (
+shared AS (
     SELECT
         a.season_id,
         a.campaign_no,
         b.campaign_no AS other_campaign_no,
         SUM(a.clients) AS shared
-    FROM numbered AS b
-    INNER JOIN list_campaigns AS a
-        ON a.campaign_no <= b.campaign_no AND array_has(a.campaign_list, b.campaign_no)
+    FROM example_members AS a
+    INNER JOIN example_members AS b
+        ON b.season_id = a.season_id
+        AND b.client_id = a.client_id
+        AND a.campaign_no < b.campaign_no
     GROUP BY a.season_id, a.campaign_no, b.campaign_no
-),
-
-counted AS (
-    SELECT
-        season_id,
-        campaign_no,
-        other_campaign_no,
-        shared,
-        MAX(CASE WHEN campaign_no = other_campaign_no THEN shared END)
-            OVER (PARTITION BY campaign_no) AS members,
-        MAX(CASE WHEN campaign_no = other_campaign_no THEN shared END)
-            OVER (PARTITION BY other_campaign_no) AS other_members
-    FROM pairs
 )
 
 SELECT
     s.season_id,
     ka.campaign_id,
     kb.campaign_id AS other_campaign_id,
-    s.members,
-    s.other_members,
+    a.members,
+    b.members AS other_members,
     s.shared
-FROM counted AS s
+FROM counts AS a
+INNER JOIN shared AS s ON s.campaign_no = a.campaign_no
+INNER JOIN counts AS b ON b.campaign_no = s.other_campaign_no
 INNER JOIN numbered AS ka ON ka.campaign_no = s.campaign_no
 INNER JOIN numbered AS kb ON kb.campaign_no = s.other_campaign_no
-WHERE s.campaign_no < s.other_campaign_no
