@@ -23,6 +23,21 @@ WITH figures AS (
         CAST(CAST(abs(potential) AS DECIMAL(38, 0)) AS VARCHAR) AS potential_digits,
         CAST(CAST(abs(billing) AS DECIMAL(38, 0)) AS VARCHAR) AS billing_digits
     FROM int_client_segments
+),
+
+-- digits × 1000 + first three digits, the bucket without its sign
+magnitudes AS (
+    SELECT
+        season_id,
+        client_id,
+        potential,
+        billing,
+        segment,
+        length(potential_digits) * 1000 + CAST(left(potential_digits, 3) AS BIGINT)
+            AS potential_magnitude,
+        length(billing_digits) * 1000 + CAST(left(billing_digits, 3) AS BIGINT)
+            AS billing_magnitude
+    FROM figures
 )
 
 SELECT
@@ -34,17 +49,15 @@ SELECT
     CAST(
         CASE
             WHEN potential = 0 THEN 0
-            WHEN potential < 0
-                THEN -(length(potential_digits) * 1000 + CAST(left(potential_digits, 3) AS BIGINT))
-            ELSE length(potential_digits) * 1000 + CAST(left(potential_digits, 3) AS BIGINT)
+            WHEN potential < 0 THEN -potential_magnitude
+            ELSE potential_magnitude
         END AS BIGINT
     ) AS potential_bucket,
     CAST(
         CASE
             WHEN billing = 0 THEN 0
-            WHEN billing < 0
-                THEN -(length(billing_digits) * 1000 + CAST(left(billing_digits, 3) AS BIGINT))
-            ELSE length(billing_digits) * 1000 + CAST(left(billing_digits, 3) AS BIGINT)
+            WHEN billing < 0 THEN -billing_magnitude
+            ELSE billing_magnitude
         END AS BIGINT
     ) AS billing_bucket
-FROM figures
+FROM magnitudes
