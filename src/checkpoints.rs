@@ -26,6 +26,7 @@ pub const CHECKPOINTS: &[&str] = &[
     "int_active_campaigns",
     "int_client_buckets",
     "int_memberships",
+    "int_campaign_list_members",
 ];
 
 /// Checkpoints computed in parts, one after the other, into one file, when

@@ -4,87 +4,57 @@
 -- itself), each one's members and how many members they share
 -- (docs/SEMANTICS.md, "Campaign overlap"). Uses no parameters.
 --
--- Clients are counted by their list of campaigns, not paired one by one:
--- the campaigns (a few hundred) are numbered in campaign_id order, each
--- (season, client) gets the sorted list of its campaigns' numbers, equal
--- lists are counted together, and the pairs are made from one client of
--- each distinct list (the smallest client_id), weighted by the list's
--- clients. Clients with the same figures fall in the same campaigns, so
--- there are far fewer lists than clients; with every list distinct this is
--- the self-join of the memberships it replaces.
-WITH campaigns AS (
-    SELECT campaign_id FROM int_active_campaigns
+-- Clients are counted by their list of campaigns, not paired one by one
+-- (int_campaign_list_members): the pairs are made from the example client
+-- of each distinct list, weighted by the list's clients. A campaign paired
+-- with itself shares all its members (each client of a season has exactly
+-- one list), so the pairs are made with campaign_no <= other_campaign_no:
+-- a pair's two member counts are read from the two campaigns' pairs with
+-- themselves, and those are then dropped. A membership's season is its
+-- campaign's, so a pair's season is its first campaign's. With every list
+-- distinct this is the self-join of the memberships it replaces.
+WITH list_members AS (
+    SELECT season_id, example_client_id, campaign_no, campaign_id, clients
+    FROM int_campaign_list_members
 ),
 
-memberships AS (
-    SELECT campaign_id, client_id, season_id FROM int_memberships
+campaigns AS (
+    SELECT DISTINCT campaign_no, campaign_id, season_id FROM list_members
 ),
 
-numbered AS (
+pairs AS (
     SELECT
-        campaign_id,
-        ROW_NUMBER() OVER (ORDER BY campaign_id ASC) AS campaign_no
-    FROM campaigns
-),
-
-members AS (
-    SELECT k.campaign_no, m.client_id, m.season_id
-    FROM numbered AS k
-    INNER JOIN memberships AS m ON m.campaign_id = k.campaign_id
-),
-
-counts AS (
-    SELECT campaign_no, COUNT(*) AS members FROM members GROUP BY campaign_no
-),
-
-client_lists AS (
-    SELECT
-        season_id,
-        client_id,
-        array_sort(array_agg(campaign_no)) AS campaign_list
-    FROM members
-    GROUP BY season_id, client_id
-),
-
-lists AS (
-    SELECT
-        season_id,
-        MIN(client_id) AS example_client_id,
-        COUNT(*) AS clients
-    FROM client_lists
-    GROUP BY season_id, campaign_list
-),
-
-example_members AS (
-    SELECT m.season_id, m.client_id, m.campaign_no, l.clients
-    FROM lists AS l
-    INNER JOIN members AS m
-        ON m.season_id = l.season_id AND m.client_id = l.example_client_id
-),
-
-shared AS (
-    SELECT
-        a.season_id,
         a.campaign_no,
         b.campaign_no AS other_campaign_no,
         SUM(a.clients) AS shared
-    FROM example_members AS a
-    INNER JOIN example_members AS b
+    FROM list_members AS a
+    INNER JOIN list_members AS b
         ON b.season_id = a.season_id
-        AND b.client_id = a.client_id
-        AND a.campaign_no < b.campaign_no
-    GROUP BY a.season_id, a.campaign_no, b.campaign_no
+        AND b.example_client_id = a.example_client_id
+        AND a.campaign_no <= b.campaign_no
+    GROUP BY a.campaign_no, b.campaign_no
+),
+
+sized AS (
+    SELECT
+        campaign_no,
+        other_campaign_no,
+        shared,
+        MAX(CASE WHEN campaign_no = other_campaign_no THEN shared END)
+            OVER (PARTITION BY campaign_no) AS members,
+        MAX(CASE WHEN campaign_no = other_campaign_no THEN shared END)
+            OVER (PARTITION BY other_campaign_no) AS other_members
+    FROM pairs
 )
 
 SELECT
-    s.season_id,
+    ka.season_id,
     ka.campaign_id,
     kb.campaign_id AS other_campaign_id,
-    a.members,
-    b.members AS other_members,
+    s.members,
+    s.other_members,
     s.shared
-FROM counts AS a
-INNER JOIN shared AS s ON s.campaign_no = a.campaign_no
-INNER JOIN counts AS b ON b.campaign_no = s.other_campaign_no
-INNER JOIN numbered AS ka ON ka.campaign_no = s.campaign_no
-INNER JOIN numbered AS kb ON kb.campaign_no = s.other_campaign_no
+FROM sized AS s
+INNER JOIN campaigns AS ka ON ka.campaign_no = s.campaign_no
+INNER JOIN campaigns AS kb ON kb.campaign_no = s.other_campaign_no
+WHERE s.campaign_no < s.other_campaign_no
