@@ -6,15 +6,45 @@
 -- Duplicate keys, as in every validation view: the keys that occur more than
 -- once (GROUP BY the key, nulls forming one group, HAVING COUNT(*) > 1), a
 -- short list joined back on the key with nulls equal (no sort of the table).
+-- That GROUP BY only runs over the rows of candidate clients: per client
+-- (all rows with a null client_id are one client), each row gets a bit,
+-- 2^k with k from 0 to 49 a function of its parcel_id and season_id texts
+-- (their last characters; a null is a value), and a client of more than
+-- one row is a candidate if it has more than 1024 rows or the sum of its
+-- bits differs from their OR, which is when a bit repeats (as in
+-- val_sales_candidate_documents). Equal keys have equal bits, so every
+-- repeated key is in a candidate; different keys may share a bit, which
+-- only makes their client a candidate. A grouping by client holds a few
+-- times fewer groups than one by the whole key.
 WITH source AS (
     SELECT client_id, parcel_id, activity, productive_ha, season_id
     FROM stg_cadastre
 ),
 
-duplicated AS (
-    SELECT client_id, parcel_id, season_id, TRUE AS is_duplicated
+keyed AS (
+    SELECT
+        client_id,
+        CAST(1 AS BIGINT) << ((
+            10 * COALESCE(ascii(left(right(parcel_id, 2), 1)), 0)
+            + COALESCE(ascii(right(parcel_id, 1)), 0)
+            + 7 * COALESCE(ascii(right(season_id, 1)), 47)
+        ) % 50) AS key_bit
     FROM source
-    GROUP BY client_id, parcel_id, season_id
+),
+
+candidate_clients AS (
+    SELECT client_id
+    FROM keyed
+    GROUP BY client_id
+    HAVING COUNT(*) > 1
+        AND (COUNT(*) > 1024 OR SUM(key_bit) <> BIT_OR(key_bit))
+),
+
+duplicated AS (
+    SELECT s.client_id, s.parcel_id, s.season_id, TRUE AS is_duplicated
+    FROM candidate_clients AS c
+    INNER JOIN source AS s ON s.client_id IS NOT DISTINCT FROM c.client_id
+    GROUP BY s.client_id, s.parcel_id, s.season_id
     HAVING COUNT(*) > 1
 ),
 
