@@ -30,6 +30,12 @@ pub struct OutputTable {
     /// (every other money column is null only when `check_money` stops the
     /// run).
     pub nullable_money: &'static [&'static str],
+    /// Under `[limits] memory`, sorted in ranges of its first sort column:
+    /// one sorted query per range, each holding at most the rows the limit
+    /// allows, written one after the other (src/pipeline.rs,
+    /// `sorted_queries`). For the large tables whose first sort column has
+    /// few values (campaigns, seasons), so one sort never spills.
+    pub in_ranges: bool,
 }
 
 impl OutputTable {
@@ -61,6 +67,7 @@ pub const OUTPUTS: &[OutputTable] = &[
         listing: "client_segments",
         grain: "season in scope × client in scope",
         nullable_money: &[],
+        in_ranges: true,
     },
     OutputTable {
         name: "memberships",
@@ -76,6 +83,7 @@ pub const OUTPUTS: &[OutputTable] = &[
         listing: "memberships",
         grain: "active campaign × member client",
         nullable_money: &[],
+        in_ranges: true,
     },
     OutputTable {
         name: "campaign_summary",
@@ -93,6 +101,7 @@ pub const OUTPUTS: &[OutputTable] = &[
         listing: "campaigns",
         grain: "campaign active on D",
         nullable_money: &[],
+        in_ranges: false,
     },
     OutputTable {
         name: "rejects",
@@ -105,6 +114,7 @@ pub const OUTPUTS: &[OutputTable] = &[
         listing: "rejects",
         grain: "rejected input row",
         nullable_money: &[],
+        in_ranges: false,
     },
     OutputTable {
         name: "campaign_diagnostics",
@@ -144,6 +154,7 @@ pub const OUTPUTS: &[OutputTable] = &[
             "billing_below_min",
             "billing_above_max",
         ],
+        in_ranges: false,
     },
     OutputTable {
         name: "contact_plan",
@@ -158,6 +169,7 @@ pub const OUTPUTS: &[OutputTable] = &[
         listing: "contacts",
         grain: "client in at least one active campaign",
         nullable_money: &[],
+        in_ranges: false,
     },
     OutputTable {
         name: "campaign_overlap",
@@ -173,6 +185,7 @@ pub const OUTPUTS: &[OutputTable] = &[
         listing: "overlaps",
         grain: "pair of active campaigns of a season sharing members",
         nullable_money: &[],
+        in_ranges: false,
     },
 ];
 

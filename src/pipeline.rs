@@ -567,16 +567,8 @@ async fn compute(ctx: &SessionContext) -> Result<Result<Computed, Error>, DataFu
     };
     for spec in OUTPUTS {
         let t = Instant::now();
-        let columns: Vec<_> = spec.columns.iter().map(|(c, _)| col(*c)).collect();
-        let sort: Vec<_> = spec
-            .sort
-            .iter()
-            .map(|c| col(*c).sort(true, false))
-            .collect();
-        let df = ctx.table(spec.name).await?.select(columns)?.sort(sort)?;
-        let task = Arc::new(df.task_ctx());
-        let plan = df.create_physical_plan().await?;
-        let mut stream = datafusion::physical_plan::execute_stream(Arc::clone(&plan), task)?;
+        let queries = sorted_queries(ctx, spec, rows_per_range(ctx)).await?;
+        let ranges = queries.len();
         let encoder = match publish::Encoder::start(spec.name, spec.schema()) {
             Ok(e) => e,
             Err(e) => return Ok(Err(e)),
@@ -599,29 +591,47 @@ async fn compute(ctx: &SessionContext) -> Result<Result<Computed, Error>, DataFu
         };
         let mut kept = Vec::new();
         let mut rows = 0usize;
-        while let Some(batch) = stream.next().await {
-            let batch = match conform(spec, batch?) {
-                Ok(b) => b,
-                Err(e) => return Ok(Err(e)),
-            };
-            rows += batch.num_rows();
-            computed.null_money |= has_null_money(spec, &batch);
-            if let Some(indices) = &keep {
-                match batch.project(indices) {
-                    Ok(columns) => kept.push(columns),
-                    Err(e) => {
-                        return Ok(Err(Error::internal_from(
-                            format!("keeping `{}`", spec.name),
-                            e,
-                        )));
-                    }
-                }
-            }
-            if !encoder.push(batch).await {
+        let mut encoding = true;
+        for (range, df) in queries.into_iter().enumerate() {
+            if !encoding {
                 break;
             }
+            let task = Arc::new(df.task_ctx());
+            let plan = df.create_physical_plan().await?;
+            let mut stream = datafusion::physical_plan::execute_stream(Arc::clone(&plan), task)?;
+            let range_rows = rows;
+            while let Some(batch) = stream.next().await {
+                let batch = match conform(spec, batch?) {
+                    Ok(b) => b,
+                    Err(e) => return Ok(Err(e)),
+                };
+                rows += batch.num_rows();
+                computed.null_money |= has_null_money(spec, &batch);
+                if let Some(indices) = &keep {
+                    match batch.project(indices) {
+                        Ok(columns) => kept.push(columns),
+                        Err(e) => {
+                            return Ok(Err(Error::internal_from(
+                                format!("keeping `{}`", spec.name),
+                                e,
+                            )));
+                        }
+                    }
+                }
+                if !encoder.push(batch).await {
+                    encoding = false;
+                    break;
+                }
+            }
+            checkpoints::log_plan(spec.name, plan.as_ref());
+            tracing::debug!(
+                table = spec.name,
+                range,
+                ranges,
+                rows = rows - range_rows,
+                "range computed"
+            );
         }
-        checkpoints::log_plan(spec.name, plan.as_ref());
         info!(
             table = spec.name,
             rows,
@@ -634,6 +644,123 @@ async fn compute(ctx: &SessionContext) -> Result<Result<Computed, Error>, DataFu
         computed.encoders.push(encoder);
     }
     Ok(Ok(computed))
+}
+
+/// Bytes of the memory limit counted per row of a sort range. The rows of
+/// a 45M-row `memberships` spilled as 3.4 GB (about 75 bytes a row), and
+/// an in-memory sort holds its input and its sorted copy, split over the
+/// pool's fair shares of its partitions. Measured at scale 100 under 4 GiB
+/// (BENCHMARKS.md, "Sorted outputs in ranges"): `memberships` took 25.7 s
+/// at 256 bytes and 25.5 s at 512, against 30.7 s in one sort that spills;
+/// at 1024 bytes (10 ranges) 30.2 s, as each range reads the checkpoint
+/// again (about 1.7 s).
+const BYTES_PER_SORTED_ROW: u64 = 256;
+
+/// The most rows one sort of an [`OutputTable::in_ranges`] table may hold:
+/// none (one sort) with no memory limit.
+fn rows_per_range(ctx: &SessionContext) -> Option<u64> {
+    match ctx.runtime_env().memory_pool.memory_limit() {
+        datafusion::execution::memory_pool::MemoryLimit::Finite(bytes) => {
+            Some((bytes as u64 / BYTES_PER_SORTED_ROW).max(1))
+        }
+        _ => None,
+    }
+}
+
+/// The sorted queries whose rows, one query after the other, are `spec`'s
+/// rows in its order. One query, unless `spec` is [`OutputTable::in_ranges`]
+/// and `rows_per_range` is set: then its first sort column's values are
+/// counted, and each query is one range of them (see [`range_starts`]).
+/// The ranges are conditions on the column alone (`< b1`, `>= b1 AND < b2`,
+/// …, `>= bk OR IS NULL`), so they cover every row whatever its value, and
+/// since nulls sort last and the sort keys are unique the concatenation is
+/// the one sort's rows, byte for byte.
+async fn sorted_queries(
+    ctx: &SessionContext,
+    spec: &OutputTable,
+    rows_per_range: Option<u64>,
+) -> std::result::Result<Vec<datafusion::prelude::DataFrame>, DataFusionError> {
+    use datafusion::functions_aggregate::expr_fn::count;
+    use datafusion::prelude::lit;
+    let columns: Vec<_> = spec.columns.iter().map(|(c, _)| col(*c)).collect();
+    let sort: Vec<_> = spec
+        .sort
+        .iter()
+        .map(|c| col(*c).sort(true, false))
+        .collect();
+    let rows = ctx.table(spec.name).await?.select(columns)?;
+    let (Some(budget), Some(first), true) = (rows_per_range, spec.sort.first(), spec.in_ranges)
+    else {
+        return Ok(vec![rows.sort(sort)?]);
+    };
+    let counted = rows
+        .clone()
+        .aggregate(vec![col(*first)], vec![count(lit(1)).alias("n")])?
+        .sort(vec![col(*first).sort(true, false)])?
+        .collect()
+        .await?;
+    let mut values = Vec::new();
+    for batch in &counted {
+        let Some(counts) = batch
+            .column(1)
+            .as_primitive_opt::<datafusion::arrow::datatypes::Int64Type>()
+        else {
+            return Err(DataFusionError::Internal(format!(
+                "counting `{}` by {first}: the count is {}, not Int64",
+                spec.name,
+                batch.column(1).data_type()
+            )));
+        };
+        for i in 0..batch.num_rows() {
+            let value = datafusion::scalar::ScalarValue::try_from_array(batch.column(0), i)?;
+            // Nulls sort last: their rows are in the last range, whatever
+            // its start.
+            if value.is_null() {
+                continue;
+            }
+            values.push((value, u64::try_from(counts.value(i)).unwrap_or(0)));
+        }
+    }
+    let starts = range_starts(&values, budget);
+    let key = col(*first);
+    let mut queries = Vec::with_capacity(starts.len() + 1);
+    for k in 0..=starts.len() {
+        let from = k
+            .checked_sub(1)
+            .map(|j| key.clone().gt_eq(lit(starts[j].clone())));
+        let to = starts.get(k).map(|b| key.clone().lt(lit(b.clone())));
+        let condition = match (from, to) {
+            (None, None) => None,
+            (None, Some(to)) => Some(to),
+            (Some(from), Some(to)) => Some(from.and(to)),
+            (Some(from), None) => Some(from.or(key.clone().is_null())),
+        };
+        let range = match condition {
+            Some(condition) => rows.clone().filter(condition)?,
+            None => rows.clone(),
+        };
+        queries.push(range.sort(sort.clone())?);
+    }
+    Ok(queries)
+}
+
+/// Where the ranges of a sorted column start, from its values and their row
+/// counts in ascending order (nulls last): a value starts a new range when
+/// adding its rows to the current range would pass `budget` rows. A value
+/// is never split, so a range passes the budget only when one value alone
+/// does. The first range starts at the smallest value (no bound); the
+/// result holds the starts of the others.
+fn range_starts<T: Clone>(values: &[(T, u64)], budget: u64) -> Vec<T> {
+    let mut starts = Vec::new();
+    let mut current = 0u64;
+    for (value, rows) in values {
+        if current > 0 && current.saturating_add(*rows) > budget {
+            starts.push(value.clone());
+            current = 0;
+        }
+        current = current.saturating_add(*rows);
+    }
+    starts
 }
 
 /// Checks each batch has the exact output types (string encodings are
@@ -966,6 +1093,94 @@ async fn unpriced(ctx: &SessionContext) -> Result<String, DataFusionError> {
 mod tests {
     use super::*;
     use datafusion::arrow::array::{ArrayRef, Int64Array, StringArray};
+
+    /// A context whose `memberships` has 9 rows over campaigns K1 (3 rows),
+    /// K10 (1), K2 (2), K3 (1) and null (2), in no order.
+    async fn memberships_of_nine() -> SessionContext {
+        let ctx = SessionContext::new();
+        let df = ctx
+            .sql(
+                "SELECT campaign_id, client_id, 'S1' AS season_id, \
+                 CAST(1 AS DECIMAL(38, 2)) AS potential, CAST(2 AS DECIMAL(38, 2)) AS billing, \
+                 'RETENCION' AS segment \
+                 FROM (VALUES ('K2', 'C9'), ('K1', 'C3'), (NULL, 'C1'), ('K3', 'C2'), \
+                 ('K1', 'C1'), ('K2', 'C1'), ('K10', 'C5'), (NULL, 'C0'), ('K1', 'C2')) \
+                 AS t(campaign_id, client_id)",
+            )
+            .await
+            .unwrap();
+        ctx.register_table("memberships", df.into_view()).unwrap();
+        ctx
+    }
+
+    /// Each query's rows, then all of them as one table.
+    async fn rows_of(queries: Vec<datafusion::prelude::DataFrame>) -> (Vec<usize>, String) {
+        let mut counts = Vec::new();
+        let mut all = Vec::new();
+        for df in queries {
+            let batches = df.collect().await.unwrap();
+            counts.push(batches.iter().map(|b| b.num_rows()).sum());
+            all.extend(batches);
+        }
+        let table = datafusion::arrow::util::pretty::pretty_format_batches(&all)
+            .unwrap()
+            .to_string();
+        (counts, table)
+    }
+
+    #[tokio::test]
+    async fn an_output_sorted_in_ranges_has_the_one_sorts_rows_in_order() {
+        let ctx = memberships_of_nine().await;
+        let spec = OUTPUTS.iter().find(|s| s.name == "memberships").unwrap();
+        assert!(spec.in_ranges);
+        let (counts, one) = rows_of(sorted_queries(&ctx, spec, None).await.unwrap()).await;
+        assert_eq!(counts, vec![9]);
+        // Byte order: K1 < K10 < K2 < K3, then the nulls.
+        let order: Vec<&str> = one.lines().filter_map(|l| l.split('|').nth(1)).collect();
+        assert_eq!(
+            order.iter().map(|s| s.trim()).collect::<Vec<_>>(),
+            vec![
+                "campaign_id",
+                "K1",
+                "K1",
+                "K1",
+                "K10",
+                "K2",
+                "K2",
+                "K3",
+                "",
+                ""
+            ]
+        );
+        for (budget, expected) in [
+            (1, vec![3, 1, 2, 3]),
+            (3, vec![3, 3, 3]),
+            (4, vec![4, 5]),
+            (5, vec![4, 5]),
+            (7, vec![9]),
+            (100, vec![9]),
+        ] {
+            let queries = sorted_queries(&ctx, spec, Some(budget)).await.unwrap();
+            let (counts, table) = rows_of(queries).await;
+            assert_eq!(counts, expected, "budget {budget}");
+            assert_eq!(table, one, "budget {budget}");
+        }
+    }
+
+    #[test]
+    fn a_range_starts_where_the_budget_would_be_passed_and_never_splits_a_value() {
+        assert_eq!(range_starts(&[("a", 10), ("b", 1)], 5), vec!["b"]);
+        assert_eq!(range_starts(&[("a", 2), ("b", 2), ("c", 2)], 4), vec!["c"]);
+        assert_eq!(
+            range_starts(&[("a", 2), ("b", 2), ("c", 2)], 1),
+            vec!["b", "c"]
+        );
+        assert_eq!(range_starts::<&str>(&[], 1), Vec::<&str>::new());
+        assert_eq!(
+            range_starts(&[("a", u64::MAX), ("b", u64::MAX)], 1),
+            vec!["b"]
+        );
+    }
 
     /// One row of `table`'s kept columns only: each text column holds its
     /// own name, `members` holds 7.
