@@ -6,6 +6,7 @@
 use datafusion::prelude::{DataFrame, SessionContext};
 
 use crate::error::{Error, Result};
+use crate::inputs::{InputFile, InputTable};
 use crate::views::View;
 
 /// Views whose result later views read several times: a run computes each
@@ -29,8 +30,9 @@ pub const CHECKPOINTS: &[&str] = &[
     "int_campaign_list_members",
 ];
 
-/// Checkpoints computed in parts, one after the other, into one file, when
-/// the session has no memory limit: the view has an integer column `part`,
+/// Checkpoints computed in hash parts, one after the other, into one file,
+/// when the session has no memory limit and the view is not computed in key
+/// ranges ([`KEY_RANGED`]): the view has an integer column `part`,
 /// a function of its grouping key, so `part = k` is applied before the rows
 /// are grouped and each part's hash table holds only that part's groups.
 /// Part k < n - 1 is `part = k`; the last part is every other row
@@ -40,14 +42,116 @@ pub const CHECKPOINTS: &[&str] = &[
 /// input once per part (BENCHMARKS.md, "Scale 100").
 pub const IN_PARTS: &[(&str, i64)] = &[("val_sales_candidate_documents", 2)];
 
-/// The queries computing `view`: its parts, in order, when `unbounded`
-/// ([`IN_PARTS`]), else the view itself.
-fn parts(view: &str, df: DataFrame, unbounded: bool) -> datafusion::error::Result<Vec<DataFrame>> {
+/// Checkpoints computed in ranges of a key column, one range after the
+/// other, into one file, when the input files hold disjoint ranges of that
+/// column (their footers' statistics, [`InputFile::key_range`]): the view
+/// is grouped by the column, so a range's condition is applied to the rows
+/// before they are grouped, and it reaches the scan, which skips the files
+/// (and pages) outside the range. So each range reads about its share of
+/// the input, and its hash table holds its share of the keys: no second
+/// read of the input as with [`IN_PARTS`], and no spilling under `[limits]
+/// memory`. (view, its column, the table whose files are ranged.)
+pub const KEY_RANGED: &[(&str, &str, &str)] =
+    &[("val_sales_candidate_documents", "document_id", "sales")];
+
+/// Input rows per key range with no memory limit: about 2.7M documents of
+/// 3 lines, whose hash table is a few hundred MB (BENCHMARKS.md, "Duplicate
+/// keys in ranges of document ids").
+const ROWS_PER_KEY_RANGE: u64 = 8_000_000;
+
+/// Under `[limits] memory`, a key range holds at most the limit / this many
+/// input rows (a hash-table entry and its key, with room to spare).
+const BYTES_PER_KEY_ROW: u64 = 256;
+
+/// How the checkpoints of [`IN_PARTS`] and [`KEY_RANGED`] are split: a
+/// property of the session (its memory limit) and of the input files.
+struct Splits<'a> {
+    unbounded: bool,
+    tables: &'a [InputTable],
+    rows_per_range: Option<u64>,
+}
+
+impl<'a> Splits<'a> {
+    fn of(ctx: &SessionContext, tables: &'a [InputTable]) -> Self {
+        use datafusion::execution::memory_pool::MemoryLimit;
+        let limit = ctx.runtime_env().memory_pool.memory_limit();
+        let rows_per_range = match limit {
+            MemoryLimit::Infinite => Some(ROWS_PER_KEY_RANGE),
+            MemoryLimit::Finite(bytes) => {
+                Some((bytes as u64 / BYTES_PER_KEY_ROW).clamp(1, ROWS_PER_KEY_RANGE))
+            }
+            MemoryLimit::Unknown => None,
+        };
+        Splits {
+            unbounded: matches!(limit, MemoryLimit::Infinite),
+            tables,
+            rows_per_range,
+        }
+    }
+
+    /// Where the key ranges of `table`'s files start (see [`key_range_starts`]).
+    fn starts(&self, table: &str) -> Vec<String> {
+        let (Some(budget), Some(table)) = (
+            self.rows_per_range,
+            self.tables.iter().find(|t| t.spec.name == table),
+        ) else {
+            return Vec::new();
+        };
+        key_range_starts(&table.files, budget)
+    }
+}
+
+/// Where the ranges of a key column start, from the files' ranges of it
+/// ([`InputFile::key_range`]), so that a range holds at most `budget` of the
+/// files' rows (or one file's, when a file alone passes it): the files are
+/// sorted by their smallest value, and a file starts a new range at that
+/// value when its rows would pass the budget (`pipeline::range_starts`).
+/// Empty (one range) when a file with rows has no known range, or when two
+/// files' ranges overlap (a shared end value is fine: one document split
+/// across two files): then a range would read most files.
+fn key_range_starts(files: &[InputFile], budget: u64) -> Vec<String> {
+    let mut ranges = Vec::with_capacity(files.len());
+    for file in files.iter().filter(|f| f.rows > 0) {
+        let Some((low, high)) = &file.key_range else {
+            return Vec::new();
+        };
+        ranges.push((low, high, file.rows));
+    }
+    ranges.sort();
+    if ranges.windows(2).any(|w| w[1].0 < w[0].1) {
+        return Vec::new();
+    }
+    let values: Vec<(String, u64)> = ranges
+        .iter()
+        .map(|(low, _, rows)| ((*low).clone(), *rows))
+        .collect();
+    let mut starts = crate::pipeline::range_starts(&values, budget);
+    starts.dedup();
+    starts
+}
+
+/// The queries computing `view`: its key ranges, in order ([`KEY_RANGED`],
+/// when its files allow more than one), else its hash parts when the
+/// session is unbounded ([`IN_PARTS`]), else the view itself.
+fn parts(view: &str, df: DataFrame, splits: &Splits) -> datafusion::error::Result<Vec<DataFrame>> {
     use datafusion::prelude::{col, lit};
+    if let Some(&(_, column, table)) = KEY_RANGED.iter().find(|(name, _, _)| *name == view) {
+        let starts = splits.starts(table);
+        if !starts.is_empty() {
+            tracing::debug!(view, ranges = starts.len() + 1, "checkpoint in key ranges");
+            return crate::pipeline::range_conditions(&col(column), &starts)
+                .into_iter()
+                .map(|condition| match condition {
+                    Some(condition) => df.clone().filter(condition),
+                    None => Ok(df.clone()),
+                })
+                .collect();
+        }
+    }
     let Some(&(_, n)) = IN_PARTS.iter().find(|(name, _)| *name == view) else {
         return Ok(vec![df]);
     };
-    if !unbounded {
+    if !splits.unbounded {
         return Ok(vec![df]);
     }
     (0..n)
@@ -171,14 +275,10 @@ impl Drop for Scratch {
 pub async fn register_views_checkpointed(
     ctx: &SessionContext,
     views: &[View],
+    tables: &[InputTable],
     scratch: &Scratch,
 ) -> std::result::Result<Result<Vec<(String, u64)>>, datafusion::error::DataFusionError> {
-    // Whether checkpoints in IN_PARTS are computed in parts: a property of
-    // the session, the same for every view.
-    let unbounded = matches!(
-        ctx.runtime_env().memory_pool.memory_limit(),
-        datafusion::execution::memory_pool::MemoryLimit::Infinite
-    );
+    let splits = Splits::of(ctx, tables);
     let mut timings = Vec::new();
     for view in views {
         let started = std::time::Instant::now();
@@ -200,7 +300,7 @@ pub async fn register_views_checkpointed(
             }
             continue;
         }
-        let queries = parts(view.name, df, unbounded)?;
+        let queries = parts(view.name, df, &splits)?;
         let (rows, url) = match write_checkpoint(view.name, queries, scratch).await? {
             Ok(written) => written,
             Err(e) => return Ok(Err(e)),
@@ -423,22 +523,35 @@ mod tests {
             .await
             .unwrap();
         let (view, _) = IN_PARTS[0];
-        let queries = parts(view, df, unbounded).unwrap();
+        let splits = Splits {
+            unbounded,
+            tables: &[],
+            rows_per_range: Some(1),
+        };
+        let queries = parts(view, df, &splits).unwrap();
         let mut ids = Vec::new();
         for q in &queries {
-            for batch in q.clone().collect().await.unwrap() {
-                use datafusion::arrow::array::AsArray;
-                let column = datafusion::arrow::compute::cast(
-                    batch.column_by_name("id").unwrap(),
-                    &datafusion::arrow::datatypes::DataType::Int64,
-                )
-                .unwrap();
-                let values = column.as_primitive::<datafusion::arrow::datatypes::Int64Type>();
-                ids.extend(values.iter().flatten());
-            }
+            ids.extend(ids_of(q).await);
         }
         ids.sort();
         (queries.len(), ids)
+    }
+
+    /// The `id` column of a query's rows, sorted.
+    async fn ids_of(query: &DataFrame) -> Vec<i64> {
+        use datafusion::arrow::array::AsArray;
+        let mut ids = Vec::new();
+        for batch in query.clone().collect().await.unwrap() {
+            let column = datafusion::arrow::compute::cast(
+                batch.column_by_name("id").unwrap(),
+                &datafusion::arrow::datatypes::DataType::Int64,
+            )
+            .unwrap();
+            let values = column.as_primitive::<datafusion::arrow::datatypes::Int64Type>();
+            ids.extend(values.iter().flatten());
+        }
+        ids.sort();
+        ids
     }
 
     #[tokio::test]
@@ -453,5 +566,87 @@ mod tests {
         let (queries, ids) = rows_of_parts(false).await;
         assert_eq!(queries, 1);
         assert_eq!(ids, vec![1, 2, 3, 4]);
+    }
+
+    /// A `sales` file of `rows` rows whose document ids span `range`.
+    fn file(rows: u64, range: Option<(&str, &str)>) -> InputFile {
+        InputFile {
+            table: "sales".into(),
+            path: object_store::path::Path::from("sales/x.parquet"),
+            name: "sales/x.parquet".into(),
+            size: 1,
+            rows,
+            key_range: range.map(|(l, h)| (l.to_string(), h.to_string())),
+        }
+    }
+
+    #[test]
+    fn key_ranges_start_at_file_bounds_within_the_budget_only_for_disjoint_files() {
+        // Listed out of order; D003 ends one file and starts the next (one
+        // document split across two files).
+        let files = [
+            file(3, Some(("D004", "D006"))),
+            file(2, Some(("D001", "D003"))),
+            file(2, Some(("D003", "D003"))),
+            file(0, None),
+            file(4, Some(("D007", "D009"))),
+        ];
+        let starts = |budget| key_range_starts(&files, budget);
+        // Sorted: D001 (2 rows), D003 (2), D004 (3), D007 (4).
+        assert_eq!(starts(100), Vec::<String>::new());
+        assert_eq!(starts(11), Vec::<String>::new());
+        assert_eq!(starts(7), vec!["D007"]);
+        assert_eq!(starts(4), vec!["D004", "D007"]);
+        assert_eq!(starts(3), vec!["D003", "D004", "D007"]);
+        assert_eq!(starts(1), vec!["D003", "D004", "D007"]);
+        // Overlapping files, or a file with rows and no range: one range.
+        let overlapping = [
+            file(2, Some(("D001", "D005"))),
+            file(2, Some(("D004", "D009"))),
+        ];
+        assert!(key_range_starts(&overlapping, 1).is_empty());
+        let unknown = [file(2, Some(("D001", "D003"))), file(2, None)];
+        assert!(key_range_starts(&unknown, 1).is_empty());
+    }
+
+    #[tokio::test]
+    async fn key_ranges_cover_every_row_once_whatever_the_ids() {
+        let ctx = SessionContext::new();
+        let df = ctx
+            .sql(
+                "SELECT * FROM (VALUES (1, 'D001'), (2, 'D003'), (3, 'D0035'), (4, 'D004'), \
+                 (5, 'D007'), (6, 'E'), (7, NULL), (8, ''), (9, 'D003')) AS t(id, document_id)",
+            )
+            .await
+            .unwrap();
+        let spec = *crate::inputs::TABLES
+            .iter()
+            .find(|t| t.name == "sales")
+            .unwrap();
+        let tables = [InputTable {
+            spec,
+            files: vec![
+                file(2, Some(("D001", "D003"))),
+                file(2, Some(("D004", "D006"))),
+                file(2, Some(("D007", "D009"))),
+            ],
+            schema: std::sync::Arc::new(datafusion::arrow::datatypes::Schema::empty()),
+            float_columns: Vec::new(),
+        }];
+        let splits = Splits {
+            unbounded: false,
+            tables: &tables,
+            rows_per_range: Some(2),
+        };
+        let (view, _, _) = KEY_RANGED[0];
+        let queries = parts(view, df, &splits).unwrap();
+        assert_eq!(queries.len(), 3);
+        let mut per_range = Vec::new();
+        for q in &queries {
+            per_range.push(ids_of(q).await);
+        }
+        // < D004 (with '' and D0035, between the files' ranges), then
+        // [D004, D007), then >= D007 or null.
+        assert_eq!(per_range, vec![vec![1, 2, 3, 8, 9], vec![4], vec![5, 6, 7]]);
     }
 }

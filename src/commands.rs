@@ -389,6 +389,7 @@ async fn profile_sql(
             let timings = crate::checkpoints::register_views_checkpointed(
                 &ctx,
                 &crate::views::job_views()?,
+                &tables,
                 &scratch,
             )
             .await

@@ -173,7 +173,19 @@ pub struct InputFile {
     pub name: String,
     pub size: u64,
     pub rows: u64,
+    /// The smallest and largest value of the table's [`RANGED_COLUMNS`]
+    /// column in this file, from the footer's statistics: `None` when the
+    /// table has no such column, the column is not text, a row group has
+    /// values but no statistics, or a bound is not UTF-8. Bounds, not
+    /// values: a truncated statistic is still below (above) every value.
+    pub key_range: Option<(String, String)>,
 }
+
+/// The column of a table whose per-file range is read from the footers
+/// ([`InputFile::key_range`]): the duplicate-key pass over `sales` is
+/// computed in ranges of `document_id` when the files hold disjoint ranges
+/// (src/checkpoints.rs).
+pub const RANGED_COLUMNS: &[(&str, &str)] = &[("sales", "document_id")];
 
 /// One input table, checked and ready to register.
 #[derive(Debug, Clone)]
@@ -221,7 +233,12 @@ async fn discover_table(root: &Location, spec: &TableSpec) -> Result<Option<Inpu
     let mut float_columns: Vec<String> = Vec::new();
     for meta in files {
         let name = root.describe(&meta.location);
-        let (schema, rows) = read_schema(root.store(), spec.name, &name, &meta).await?;
+        let ranged = RANGED_COLUMNS
+            .iter()
+            .find(|(table, _)| *table == spec.name)
+            .map(|(_, column)| *column);
+        let (schema, rows, key_range) =
+            read_schema(root.store(), spec.name, &name, &meta, ranged).await?;
         for column in spec.columns {
             let Ok(field) = schema.field_with_name(column.name) else {
                 if column.required {
@@ -274,6 +291,7 @@ async fn discover_table(root: &Location, spec: &TableSpec) -> Result<Option<Inpu
             name,
             size: meta.size,
             rows,
+            key_range,
         });
     }
     for column in &float_columns {
@@ -340,15 +358,21 @@ async fn find_files(root: &Location, spec: &TableSpec) -> Result<Vec<ObjectMeta>
     }
 }
 
-/// Reads a file's footer: its Arrow schema and row count. A zero-byte file, a
-/// non-Parquet file and a corrupt footer are input errors; a reader panic on a
-/// hostile file is contained here and reported the same way.
+/// A file's Arrow schema, row count and the range of its `ranged` column.
+type Footer = (SchemaRef, u64, Option<(String, String)>);
+
+/// Reads a file's footer: its Arrow schema, row count and, when `ranged`
+/// names a column, that column's range ([`InputFile::key_range`]). A
+/// zero-byte file, a non-Parquet file and a corrupt footer are input errors;
+/// a reader panic on a hostile file is contained here and reported the same
+/// way.
 async fn read_schema(
     store: &Arc<dyn ObjectStore>,
     table: &str,
     name: &str,
     meta: &ObjectMeta,
-) -> Result<(SchemaRef, u64)> {
+    ranged: Option<&str>,
+) -> Result<Footer> {
     if meta.size == 0 {
         return Err(InputError::EmptyFile {
             table: table.into(),
@@ -362,7 +386,8 @@ async fn read_schema(
     let outcome = AssertUnwindSafe(async move {
         let builder = ParquetRecordBatchStreamBuilder::new(reader).await?;
         let rows = builder.metadata().file_metadata().num_rows();
-        Ok::<_, parquet::errors::ParquetError>((Arc::clone(builder.schema()), rows))
+        let range = ranged.and_then(|column| text_range(builder.metadata(), column));
+        Ok::<_, parquet::errors::ParquetError>((Arc::clone(builder.schema()), rows, range))
     })
     .catch_unwind()
     .await;
@@ -375,11 +400,11 @@ async fn read_schema(
         .into()
     };
     match outcome {
-        Ok(Ok((schema, rows))) => {
+        Ok(Ok((schema, rows, range))) => {
             let rows = u64::try_from(rows).map_err(|_| {
                 corrupt(ReadFailure::Metadata(format!("negative row count {rows}")))
             })?;
-            Ok((schema, rows))
+            Ok((schema, rows, range))
         }
         Ok(Err(parquet::errors::ParquetError::External(e))) => {
             match e.downcast::<object_store::Error>() {
@@ -390,6 +415,50 @@ async fn read_schema(
         Ok(Err(e)) => Err(corrupt(ReadFailure::Parquet(e))),
         Err(panic) => Err(corrupt(ReadFailure::Panic(panic_message(&panic)))),
     }
+}
+
+/// The smallest and largest value of the top-level text column `column`
+/// over a file's row groups, from their statistics (see
+/// [`InputFile::key_range`]). A row group of nulls only has no bounds and is
+/// skipped.
+fn text_range(
+    metadata: &parquet::file::metadata::ParquetMetaData,
+    column: &str,
+) -> Option<(String, String)> {
+    use parquet::file::statistics::Statistics;
+    let index = metadata
+        .file_metadata()
+        .schema_descr()
+        .columns()
+        .iter()
+        .position(|c| c.path().parts() == [column.to_string()])?;
+    let mut bounds: Option<(Vec<u8>, Vec<u8>)> = None;
+    for group in metadata.row_groups() {
+        if group.num_rows() == 0 {
+            continue;
+        }
+        let Some(Statistics::ByteArray(stats)) = group.column(index).statistics() else {
+            return None;
+        };
+        let (low, high) = match (stats.min_opt(), stats.max_opt()) {
+            (Some(low), Some(high)) => (low.data(), high.data()),
+            (None, None) if stats.null_count_opt() == Some(group.num_rows() as u64) => continue,
+            _ => return None,
+        };
+        bounds = Some(match bounds {
+            None => (low.to_vec(), high.to_vec()),
+            Some((l, h)) => (
+                if low < l.as_slice() { low.to_vec() } else { l },
+                if high > h.as_slice() {
+                    high.to_vec()
+                } else {
+                    h
+                },
+            ),
+        });
+    }
+    let (low, high) = bounds?;
+    Some((String::from_utf8(low).ok()?, String::from_utf8(high).ok()?))
 }
 
 /// The text of a caught panic.
@@ -525,4 +594,61 @@ pub async fn scan_sales(root: &Location) -> Result<u64> {
             .map_err(|e| Error::internal_from("scanning sales", e))?;
     }
     Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::arrow::array::{Int64Array, RecordBatch, StringArray};
+
+    /// The footer of a Parquet file of `batches`, one row group each.
+    fn footer(batches: &[RecordBatch]) -> parquet::file::metadata::ParquetMetaData {
+        let file = tempfile::tempfile().unwrap();
+        let mut writer = parquet::arrow::ArrowWriter::try_new(
+            file.try_clone().unwrap(),
+            batches[0].schema(),
+            None,
+        )
+        .unwrap();
+        for batch in batches {
+            writer.write(batch).unwrap();
+            writer.flush().unwrap();
+        }
+        writer.close().unwrap();
+        let reader = parquet::file::serialized_reader::SerializedFileReader::new(file).unwrap();
+        parquet::file::reader::FileReader::metadata(&reader).clone()
+    }
+
+    fn ids(values: &[Option<&str>]) -> RecordBatch {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("document_id", DataType::Utf8, true),
+            Field::new("n", DataType::Int64, true),
+        ]));
+        RecordBatch::try_new(
+            schema,
+            vec![
+                Arc::new(StringArray::from(values.to_vec())),
+                Arc::new(Int64Array::from(vec![1; values.len()])),
+            ],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_text_columns_range_spans_its_row_groups_and_skips_all_null_ones() {
+        let md = footer(&[
+            ids(&[Some("D5"), Some("D3")]),
+            ids(&[None, None]),
+            ids(&[Some("D7"), None, Some("D4")]),
+        ]);
+        assert_eq!(
+            text_range(&md, "document_id"),
+            Some(("D3".to_string(), "D7".to_string()))
+        );
+        // Not text, or no such column: no range.
+        assert_eq!(text_range(&md, "n"), None);
+        assert_eq!(text_range(&md, "nope"), None);
+        // Only nulls: no bounds.
+        assert_eq!(text_range(&footer(&[ids(&[None])]), "document_id"), None);
+    }
 }

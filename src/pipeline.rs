@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::error::DataFusionError;
-use datafusion::prelude::{SessionContext, col};
+use datafusion::prelude::{Expr, SessionContext, col};
 use futures::{FutureExt, StreamExt};
 use object_store::ObjectStoreExt;
 use sha2::{Digest, Sha256};
@@ -293,7 +293,7 @@ pub async fn session(
         .await??;
     let timings = guarded(
         &scope,
-        checkpoints::register_views_checkpointed(&ctx, &rest, scratch),
+        checkpoints::register_views_checkpointed(&ctx, &rest, tables, scratch),
     )
     .instrument(info_span!("checkpoints"))
     .await??;
@@ -722,19 +722,8 @@ async fn sorted_queries(
         }
     }
     let starts = range_starts(&values, budget);
-    let key = col(*first);
     let mut queries = Vec::with_capacity(starts.len() + 1);
-    for k in 0..=starts.len() {
-        let from = k
-            .checked_sub(1)
-            .map(|j| key.clone().gt_eq(lit(starts[j].clone())));
-        let to = starts.get(k).map(|b| key.clone().lt(lit(b.clone())));
-        let condition = match (from, to) {
-            (None, None) => None,
-            (None, Some(to)) => Some(to),
-            (Some(from), Some(to)) => Some(from.and(to)),
-            (Some(from), None) => Some(from.or(key.clone().is_null())),
-        };
+    for condition in range_conditions(&col(*first), &starts) {
         let range = match condition {
             Some(condition) => rows.clone().filter(condition)?,
             None => rows.clone(),
@@ -744,13 +733,38 @@ async fn sorted_queries(
     Ok(queries)
 }
 
+/// The conditions on `key` of the ranges starting at `starts` (ascending):
+/// `< b1`, `>= b1 AND < b2`, …, `>= bk OR IS NULL`; one range with no
+/// condition (`None`) when `starts` is empty. They cover every row once,
+/// whatever its value: the ranges are disjoint, and a null is in the last.
+pub(crate) fn range_conditions<T>(key: &Expr, starts: &[T]) -> Vec<Option<Expr>>
+where
+    T: datafusion::logical_expr::Literal + Clone,
+{
+    use datafusion::prelude::lit;
+    (0..=starts.len())
+        .map(|k| {
+            let from = k
+                .checked_sub(1)
+                .map(|j| key.clone().gt_eq(lit(starts[j].clone())));
+            let to = starts.get(k).map(|b| key.clone().lt(lit(b.clone())));
+            match (from, to) {
+                (None, None) => None,
+                (None, Some(to)) => Some(to),
+                (Some(from), Some(to)) => Some(from.and(to)),
+                (Some(from), None) => Some(from.or(key.clone().is_null())),
+            }
+        })
+        .collect()
+}
+
 /// Where the ranges of a sorted column start, from its values and their row
 /// counts in ascending order (nulls last): a value starts a new range when
 /// adding its rows to the current range would pass `budget` rows. A value
 /// is never split, so a range passes the budget only when one value alone
 /// does. The first range starts at the smallest value (no bound); the
 /// result holds the starts of the others.
-fn range_starts<T: Clone>(values: &[(T, u64)], budget: u64) -> Vec<T> {
+pub(crate) fn range_starts<T: Clone>(values: &[(T, u64)], budget: u64) -> Vec<T> {
     let mut starts = Vec::new();
     let mut current = 0u64;
     for (value, rows) in values {

@@ -1200,6 +1200,55 @@ fn a_memory_limit_gives_identical_output_and_the_same_snapshot() {
         .stderr(predicate::str::contains("memory"));
 }
 
+/// Generated sales are written in document order, 1M rows a file: at scale
+/// 0.25 two files with disjoint `document_id` ranges (the generator's
+/// duplicate keys are in the second). Under a 64 MiB limit (262 144 rows a
+/// key range) the duplicate-key pass runs in two ranges of ids, one per
+/// file; with no limit (8M rows a range) it is one query. Same snapshot:
+/// the duplicate keys, and so the rejects, are found either way.
+#[test]
+fn the_duplicate_key_pass_in_ranges_of_document_ids_publishes_the_same_snapshot() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("crm");
+    zafra()
+        .args(["generate", "--scale", "0.25", "--seed", "5", "--out"])
+        .arg(&input)
+        .assert()
+        .code(0);
+    let out = tmp.path().join("out");
+    let one = config(tmp.path(), &input, &out, "");
+    let logged = |cfg: &Path| {
+        let mut cmd = Command::cargo_bin("zafra").unwrap();
+        cmd.env("ZAFRA_LOG", "zafra=debug")
+            .args(["--log-format", "json", "run", "--as-of", AS_OF, "--config"])
+            .arg(cfg);
+        cmd
+    };
+    let first = logged(&one).assert().code(0);
+    let stderr = String::from_utf8_lossy(&first.get_output().stderr).to_string();
+    assert!(
+        !stderr.contains("checkpoint in key ranges"),
+        "no limit: one query\n{stderr}"
+    );
+    let duplicates = query(&format!(
+        "SELECT COUNT(*) FROM '{}' WHERE table_name = 'sales' AND reason = 'duplicate key'",
+        table_file(&out, "rejects")
+    ));
+    assert_ne!(duplicates, vec!["0"], "the generator writes duplicate keys");
+    let limited_dir = tmp.path().join("limited");
+    std::fs::create_dir_all(&limited_dir).unwrap();
+    let limited = config(&limited_dir, &input, &out, "[limits]\nmemory = \"64MiB\"\n");
+    let second = logged(&limited)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("unchanged"));
+    let stderr = String::from_utf8_lossy(&second.get_output().stderr).to_string();
+    assert!(
+        stderr.contains(r#""message":"checkpoint in key ranges","view":"val_sales_candidate_documents","ranges":2"#),
+        "{stderr}"
+    );
+}
+
 /// Usage and not-found errors exit 2 and name the thing at fault, with the
 /// cause below the message (issue 8: errors that keep their cause).
 #[test]

@@ -219,7 +219,7 @@ async fn a_run_reads_sales_in_the_key_pass_the_fx_days_and_one_checked_pass_only
     let (_dir, ctx) = session_without_views().await;
     let scratch = zafra::checkpoints::Scratch::new().expect("scratch");
     let views = zafra::views::job_views().expect("views");
-    zafra::checkpoints::register_views_checkpointed(&ctx, &views, &scratch)
+    zafra::checkpoints::register_views_checkpointed(&ctx, &views, &[], &scratch)
         .await
         .expect("query")
         .expect("checkpoints");

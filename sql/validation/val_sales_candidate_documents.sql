@@ -16,8 +16,12 @@
 -- distinct bits mean distinct texts. Two different texts with one bit ('7'
 -- and '07', or 'x' and null) only make the document a candidate.
 --
--- `part` lets a run with no memory limit compute this view as a checkpoint
--- in two parts, one after the other (src/checkpoints.rs, IN_PARTS):
+-- A run computes this view as a checkpoint one range of document_id after
+-- the other when the sales files hold disjoint ranges of it
+-- (src/checkpoints.rs, KEY_RANGED): a range is a condition on the grouping
+-- key, so it is applied to the rows before they are grouped and reaches the
+-- scan, which skips the files outside it. Otherwise, `part` lets a run with
+-- no memory limit compute it in two parts, one after the other (IN_PARTS):
 -- `part = k` is a condition on the grouping key, so it is applied to the
 -- rows before they are grouped, and each part's hash table holds about half
 -- of the documents (as even as the ids' last characters are). The rows are
