@@ -141,6 +141,24 @@ async fn session_with_thresholds(
     (dir, ctx)
 }
 
+/// A session as a run registers it: the job's views, the checkpoints
+/// computed (the scratch folder lives as long as the returned guard).
+async fn checkpointed_session() -> (
+    tempfile::TempDir,
+    zafra::checkpoints::Scratch,
+    datafusion::prelude::SessionContext,
+    Vec<zafra::views::View>,
+) {
+    let (dir, ctx) = session_without_views().await;
+    let scratch = zafra::checkpoints::Scratch::new().expect("scratch");
+    let views = zafra::views::job_views().expect("views");
+    zafra::checkpoints::register_views_checkpointed(&ctx, &views, &[], &scratch)
+        .await
+        .expect("query")
+        .expect("checkpoints");
+    (dir, scratch, ctx, views)
+}
+
 async fn physical(ctx: &datafusion::prelude::SessionContext, view: &str) -> Arc<dyn ExecutionPlan> {
     ctx.table(view)
         .await
@@ -216,13 +234,7 @@ async fn billing_and_rejects_read_sales_once_each_beyond_the_checkpoints() {
 async fn a_run_reads_sales_in_the_key_pass_the_fx_days_and_one_checked_pass_only() {
     // As a run registers them: with checkpoints, billing and rejects both
     // read the one checked pass (int_sales_outcomes), not sales.
-    let (_dir, ctx) = session_without_views().await;
-    let scratch = zafra::checkpoints::Scratch::new().expect("scratch");
-    let views = zafra::views::job_views().expect("views");
-    zafra::checkpoints::register_views_checkpointed(&ctx, &views, &[], &scratch)
-        .await
-        .expect("query")
-        .expect("checkpoints");
+    let (_dir, _scratch, ctx, _views) = checkpointed_session().await;
     for view in ["int_billing", "int_client_figures", "rejects"] {
         assert_eq!(
             sales_scans(&physical(&ctx, view).await),
@@ -315,4 +327,53 @@ async fn the_value_buckets_sort_nothing_beyond_the_segments() {
         is_sort_or_window,
     );
     assert_eq!(buckets, segments, "sorts and windows added by the buckets");
+}
+
+/// The joins of `int_client_figures` (the client × season grid with its
+/// potentials and billing) are partitioned on their key when a run plans
+/// the checkpoint (`zafra::checkpoints::PARTITIONED_JOINS`), so no thread
+/// builds the whole grid; the checkpoints before it mean no sales row is
+/// repartitioned (the plan reads no sales). The session's own plan of the
+/// same SQL keeps collected build sides.
+#[tokio::test]
+async fn the_client_figures_checkpoint_joins_in_partitions_and_reads_no_sales() {
+    let (_dir, _scratch, ctx, views) = checkpointed_session().await;
+    let view = views
+        .iter()
+        .find(|v| v.name == "int_client_figures")
+        .expect("int_client_figures");
+    let hash_joins = |plan: &Arc<dyn ExecutionPlan>| {
+        let mut found = Vec::new();
+        build_sides(plan, |_| true, &mut found);
+        found
+            .into_iter()
+            .filter(|j| j.starts_with("HashJoinExec") && j.contains("client_id"))
+            .collect::<Vec<_>>()
+    };
+    let planned = zafra::checkpoints::plan_view(&ctx, view)
+        .await
+        .expect("plan")
+        .create_physical_plan()
+        .await
+        .expect("physical plan");
+    assert_eq!(sales_scans(&planned), 0);
+    let joins = hash_joins(&planned);
+    assert_eq!(joins.len(), 2, "{joins:#?}");
+    assert!(
+        joins.iter().all(|j| j.contains("mode=Partitioned")),
+        "{joins:#?}"
+    );
+    let session_plan = ctx
+        .sql(view.sql)
+        .await
+        .expect("plan")
+        .create_physical_plan()
+        .await
+        .expect("physical plan");
+    let joins = hash_joins(&session_plan);
+    assert_eq!(joins.len(), 2, "{joins:#?}");
+    assert!(
+        joins.iter().all(|j| j.contains("mode=CollectLeft")),
+        "{joins:#?}"
+    );
 }
