@@ -50,9 +50,9 @@ pub const IN_PARTS: &[(&str, i64)] = &[("val_sales_candidate_documents", 2)];
 /// (and pages) outside the range. So each range reads about its share of
 /// the input, and its hash table holds its share of the keys: no second
 /// read of the input as with [`IN_PARTS`], and no spilling under `[limits]
-/// memory`. (view, its column, the table whose files are ranged.)
-pub const KEY_RANGED: &[(&str, &str, &str)] =
-    &[("val_sales_candidate_documents", "document_id", "sales")];
+/// memory`. (view, the table whose files are ranged; the column is that
+/// table's in [`crate::inputs::RANGED_COLUMNS`], the view's grouping key.)
+pub const KEY_RANGED: &[(&str, &str)] = &[("val_sales_candidate_documents", "sales")];
 
 /// Checkpoints planned with partitioned hash joins (`repartition_joins`,
 /// off for every other query: no sales join is ever repartitioned). Their
@@ -164,7 +164,11 @@ fn key_range_starts(files: &[InputFile], budget: u64) -> Vec<String> {
 /// session is unbounded ([`IN_PARTS`]), else the view itself.
 fn parts(view: &str, df: DataFrame, splits: &Splits) -> datafusion::error::Result<Vec<DataFrame>> {
     use datafusion::prelude::{col, lit};
-    if let Some(&(_, column, table)) = KEY_RANGED.iter().find(|(name, _, _)| *name == view) {
+    let ranged = KEY_RANGED
+        .iter()
+        .find(|(name, _)| *name == view)
+        .and_then(|(_, table)| crate::inputs::ranged_column(table).map(|column| (table, column)));
+    if let Some((table, column)) = ranged {
         let starts = splits.starts(table);
         if !starts.is_empty() {
             tracing::debug!(view, ranges = starts.len() + 1, "checkpoint in key ranges");
@@ -667,7 +671,7 @@ mod tests {
             tables: &tables,
             rows_per_range: Some(2),
         };
-        let (view, _, _) = KEY_RANGED[0];
+        let (view, _) = KEY_RANGED[0];
         let queries = parts(view, df, &splits).unwrap();
         assert_eq!(queries.len(), 3);
         let mut per_range = Vec::new();

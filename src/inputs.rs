@@ -187,6 +187,14 @@ pub struct InputFile {
 /// (src/checkpoints.rs).
 pub const RANGED_COLUMNS: &[(&str, &str)] = &[("sales", "document_id")];
 
+/// The column of `table` in [`RANGED_COLUMNS`], if any.
+pub fn ranged_column(table: &str) -> Option<&'static str> {
+    RANGED_COLUMNS
+        .iter()
+        .find(|(t, _)| *t == table)
+        .map(|(_, column)| *column)
+}
+
 /// One input table, checked and ready to register.
 #[derive(Debug, Clone)]
 pub struct InputTable {
@@ -231,12 +239,9 @@ async fn discover_table(root: &Location, spec: &TableSpec) -> Result<Option<Inpu
     let mut checked = Vec::with_capacity(files.len());
     let mut scales: BTreeMap<&'static str, i8> = BTreeMap::new();
     let mut float_columns: Vec<String> = Vec::new();
+    let ranged = ranged_column(spec.name);
     for meta in files {
         let name = root.describe(&meta.location);
-        let ranged = RANGED_COLUMNS
-            .iter()
-            .find(|(table, _)| *table == spec.name)
-            .map(|(_, column)| *column);
         let (schema, rows, key_range) =
             read_schema(root.store(), spec.name, &name, &meta, ranged).await?;
         for column in spec.columns {
