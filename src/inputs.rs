@@ -187,6 +187,24 @@ pub struct InputFile {
 /// (src/checkpoints.rs).
 pub const RANGED_COLUMNS: &[(&str, &str)] = &[("sales", "document_id")];
 
+/// Text columns that are registered in the files' own integer type when
+/// every file of the table holds that same integer type there (else as
+/// text, `Utf8`). The contract's text columns accept integers, read as
+/// their decimal text; for a key such as `line_no`, most ERP exports write
+/// an integer, and casting 51M of them to text on every read of `sales`,
+/// then hashing the texts, is work no result needs: two integers are equal
+/// exactly when their texts are. The views that read these columns are
+/// written for both types: they compare and group them with values of the
+/// same column only, and turn them to text (`CAST(... AS VARCHAR)`, the
+/// same cast the reader would do) where they show them (the row keys).
+pub const INTEGER_TEXT_COLUMNS: &[(&str, &str)] = &[("sales", "line_no")];
+
+fn integer_text_column(table: &str, column: &str) -> bool {
+    INTEGER_TEXT_COLUMNS
+        .iter()
+        .any(|(t, c)| *t == table && *c == column)
+}
+
 /// The column of `table` in [`RANGED_COLUMNS`], if any.
 pub fn ranged_column(table: &str) -> Option<&'static str> {
     RANGED_COLUMNS
@@ -239,6 +257,9 @@ async fn discover_table(root: &Location, spec: &TableSpec) -> Result<Option<Inpu
     let mut checked = Vec::with_capacity(files.len());
     let mut scales: BTreeMap<&'static str, i8> = BTreeMap::new();
     let mut float_columns: Vec<String> = Vec::new();
+    // Per INTEGER_TEXT_COLUMNS column: the integer type every file so far
+    // holds, or None once a file holds another type (or lacks the column).
+    let mut integer_types: BTreeMap<&'static str, Option<DataType>> = BTreeMap::new();
     let ranged = ranged_column(spec.name);
     for meta in files {
         let name = root.describe(&meta.location);
@@ -246,6 +267,7 @@ async fn discover_table(root: &Location, spec: &TableSpec) -> Result<Option<Inpu
             read_schema(root.store(), spec.name, &name, &meta, ranged).await?;
         for column in spec.columns {
             let Ok(field) = schema.field_with_name(column.name) else {
+                integer_types.insert(column.name, None);
                 if column.required {
                     return Err(InputError::MissingColumn {
                         table: spec.name.into(),
@@ -257,6 +279,13 @@ async fn discover_table(root: &Location, spec: &TableSpec) -> Result<Option<Inpu
                 continue;
             };
             let found = field.data_type();
+            if integer_text_column(spec.name, column.name) {
+                let same = found.is_integer()
+                    && integer_types
+                        .get(column.name)
+                        .is_none_or(|seen| seen.as_ref() == Some(found));
+                integer_types.insert(column.name, same.then(|| found.clone()));
+            }
             let usable = match column.kind {
                 Kind::Text => text_type(found),
                 Kind::Date => date_type(found),
@@ -311,7 +340,10 @@ async fn discover_table(root: &Location, spec: &TableSpec) -> Result<Option<Inpu
         .iter()
         .map(|c| {
             let data_type = match c.kind {
-                Kind::Text => DataType::Utf8,
+                Kind::Text => match integer_types.get(c.name) {
+                    Some(Some(integer)) => integer.clone(),
+                    _ => DataType::Utf8,
+                },
                 Kind::Date => DataType::Date32,
                 Kind::Flag => DataType::Boolean,
                 Kind::Integer => DataType::Int64,
@@ -637,6 +669,85 @@ mod tests {
             ],
         )
         .unwrap()
+    }
+
+    /// Writes `sales/part-<i>.parquet` under `dir`, one file per type of
+    /// `line_no`, and returns the registered type of that column.
+    async fn registered_line_no(dir: &std::path::Path, types: &[DataType]) -> DataType {
+        use datafusion::arrow::array::{ArrayRef, new_null_array};
+        let sales = TABLES.iter().find(|t| t.name == "sales").unwrap();
+        std::fs::create_dir_all(dir.join("sales")).unwrap();
+        for (i, line_no) in types.iter().enumerate() {
+            let fields: Vec<Field> = sales
+                .columns
+                .iter()
+                .map(|c| match (c.name, c.kind) {
+                    ("line_no", _) => Field::new(c.name, line_no.clone(), true),
+                    (_, Kind::Date) => Field::new(c.name, DataType::Date32, true),
+                    (_, Kind::Number) => Field::new(c.name, DataType::Decimal128(18, 2), true),
+                    _ => Field::new(c.name, DataType::Utf8, true),
+                })
+                .collect();
+            let schema = Arc::new(Schema::new(fields));
+            let columns: Vec<ArrayRef> = schema
+                .fields()
+                .iter()
+                .map(|f| new_null_array(f.data_type(), 1))
+                .collect();
+            let batch = RecordBatch::try_new(Arc::clone(&schema), columns).unwrap();
+            let file = std::fs::File::create(dir.join(format!("sales/part-{i}.parquet"))).unwrap();
+            let mut writer = parquet::arrow::ArrowWriter::try_new(file, schema, None).unwrap();
+            writer.write(&batch).unwrap();
+            writer.close().unwrap();
+        }
+        let root = Location::parse(dir.to_str().unwrap()).unwrap();
+        let table = discover_table(&root, sales).await.unwrap().unwrap();
+        table
+            .schema
+            .field_with_name("line_no")
+            .unwrap()
+            .data_type()
+            .clone()
+    }
+
+    #[tokio::test]
+    async fn line_no_keeps_the_files_integer_type_only_when_every_file_has_it() {
+        use DataType::{Int32, Int64, UInt16, Utf8};
+        let cases: &[(&[DataType], DataType)] = &[
+            (&[Int32], Int32),
+            (&[Int32, Int32, Int32], Int32),
+            (&[UInt16, UInt16], UInt16),
+            (&[Utf8], Utf8),
+            (&[Int32, Utf8], Utf8),
+            (&[Utf8, Int32], Utf8),
+            (&[Int32, Int64], Utf8),
+            (&[Int64, Int32, Int32], Utf8),
+        ];
+        for (types, expected) in cases {
+            let dir = tempfile::tempdir().unwrap();
+            assert_eq!(
+                &registered_line_no(dir.path(), types).await,
+                expected,
+                "files with line_no of {types:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn other_text_columns_stay_text_whatever_the_files_hold() {
+        // document_id is not in INTEGER_TEXT_COLUMNS: an integer there is
+        // registered as text, as the contract's type says.
+        let dir = tempfile::tempdir().unwrap();
+        registered_line_no(dir.path(), &[DataType::Int32]).await;
+        let root = Location::parse(dir.path().to_str().unwrap()).unwrap();
+        let sales = TABLES.iter().find(|t| t.name == "sales").unwrap();
+        let table = discover_table(&root, sales).await.unwrap().unwrap();
+        for column in ["document_id", "client_id", "currency"] {
+            assert_eq!(
+                table.schema.field_with_name(column).unwrap().data_type(),
+                &DataType::Utf8
+            );
+        }
     }
 
     #[test]

@@ -13,7 +13,9 @@
 -- that without naming the scale), so the product of two values of at most
 -- 38 digits is exact and cannot overflow, and the sums over it (`billing`)
 -- cannot wrap (docs/SEMANTICS.md, "Exact money"). row_key is built only for
--- rejected rows (a CASE evaluates its branch only on the rows that take it).
+-- rejected rows (a CASE evaluates its branch only on the rows that take it);
+-- line_no may be registered as an integer (src/inputs.rs,
+-- INTEGER_TEXT_COLUMNS), so the key shows its text.
 --
 -- The small side of each join comes first (its hash table); the sales rows
 -- stream through (docs/SEMANTICS.md, "Plans").
@@ -81,7 +83,11 @@ SELECT
     client_in_scope,
     CASE
         WHEN reject_reason IS NOT NULL
-            THEN concat_ws('|', COALESCE(document_id, '<null>'), COALESCE(line_no, '<null>'))
+            THEN concat_ws(
+                '|',
+                COALESCE(document_id, '<null>'),
+                COALESCE(CAST(line_no AS VARCHAR), '<null>')
+            )
     END AS row_key,
     reject_reason,
     counted,

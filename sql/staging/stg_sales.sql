@@ -1,7 +1,8 @@
 -- stg_sales: one row per row of the `sales` input table. Renames and casts
 -- only; none is needed (the input tables are registered with the contract's
--- types). A null currency is the base currency (int_sales). Row problems:
--- val_sales. Uses no parameters.
+-- types; `line_no` is text, or the files' integer type when every file
+-- holds one: src/inputs.rs, INTEGER_TEXT_COLUMNS). A null currency is the
+-- base currency (int_sales). Row problems: val_sales. Uses no parameters.
 SELECT
     document_id,
     line_no,

@@ -7,7 +7,9 @@
 --
 -- Per document, each line gets a bit: a line number whose text reads as an
 -- integer n from 0 to 49 ('7', '42', also '07' or '+7') is 2^n; any other
--- ('50', 'x', null) is 2^50. A document of more than one line is a
+-- ('50', 'x', null) is 2^50. (When line_no is registered as an integer,
+-- src/inputs.rs INTEGER_TEXT_COLUMNS, the cast is of the integer itself:
+-- the same bit as its text's.) A document of more than one line is a
 -- candidate unless it has at most 1024 lines, no 2^50 bit (their bitwise
 -- OR is below 2^50) and the sum of its bits equals their OR. A sum of
 -- single bits equals their OR exactly when no bit repeats, and with at most
