@@ -18,6 +18,7 @@ pub const CHECKPOINTS: &[&str] = &[
     "val_sales_candidate_documents",
     "val_sales_duplicate_keys",
     "int_fx_by_day",
+    "int_known_clients",
     "int_sales_outcomes",
     "int_cadastre",
     "int_potential",

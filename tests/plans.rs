@@ -377,3 +377,36 @@ async fn the_client_figures_checkpoint_joins_in_partitions_and_reads_no_sales() 
         "{joins:#?}"
     );
 }
+
+/// Is this node a scan of the raw clients files?
+fn is_clients_scan(plan: &Arc<dyn ExecutionPlan>) -> bool {
+    plan.is::<DataSourceExec>()
+        && displayable(plan.as_ref())
+            .one_line()
+            .to_string()
+            .contains("/clients/")
+}
+
+#[tokio::test]
+async fn the_known_clients_are_grouped_once_per_run_not_once_per_reader() {
+    // int_known_clients is a checkpoint: the cadastre and the checked pass
+    // over sales join its file, and neither groups the clients again (at
+    // scale 100 that aggregate of 10M ids spilled inside int_cadastre).
+    let (_dir, _scratch, ctx, views) = checkpointed_session().await;
+    assert!(zafra::checkpoints::CHECKPOINTS.contains(&"int_known_clients"));
+    for name in ["int_cadastre", "int_sales_outcomes"] {
+        let view = views.iter().find(|v| v.name == name).expect("view");
+        let planned = zafra::checkpoints::plan_view(&ctx, view)
+            .await
+            .expect("plan")
+            .create_physical_plan()
+            .await
+            .expect("physical plan");
+        assert_eq!(count_nodes(&planned, is_clients_scan), 0, "{name}");
+        let text = displayable(planned.as_ref()).indent(true).to_string();
+        assert!(text.contains("int_known_clients"), "{name}: {text}");
+    }
+    // Without the checkpoint, the same SQL reads the clients files.
+    let (_dir, ctx) = session().await;
+    assert!(count_nodes(&physical(&ctx, "int_cadastre").await, is_clients_scan) > 0);
+}
