@@ -11,7 +11,7 @@
 -- not round into DECIMAL(38,2): |sum| >= 10^36 - 0.005). check_money stops
 -- the run on either.
 WITH sums AS (
-    SELECT season_id, client_id, exact_billing, largest_line, sales_lines
+    SELECT season_id, client_id, exact_billing, has_huge_line, sales_lines
     FROM int_sales_outcomes
     WHERE reject_reason IS NULL
 ),
@@ -20,8 +20,7 @@ checked AS (
     SELECT
         *,
         CASE
-            WHEN largest_line >= CAST('1000000000000000000000000000000000000' AS DECIMAL(37, 0))
-                THEN 'line'
+            WHEN has_huge_line THEN 'line'
             WHEN abs(exact_billing)
                 >= CAST('999999999999999999999999999999999999.995' AS DECIMAL(39, 3))
                 THEN 'sum'

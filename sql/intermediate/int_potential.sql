@@ -8,13 +8,17 @@
 -- every parcel's potential is below 10^36 in absolute value. A figure that
 -- cannot be published exactly is null, with its potential_problem: 'line' (a
 -- parcel of 10^36 or more) or 'sum' (|sum| >= 10^36 - 0.005). check_money
--- stops the run on either.
+-- stops the run on either. Whether a parcel reaches 10^36 is one flag per
+-- group (BOOL_OR), not the largest parcel (a DECIMAL(76, s) per group): the
+-- smaller state is what keeps the aggregate of 17M groups at scale 100 in
+-- memory (BENCHMARKS.md).
 WITH sums AS (
     SELECT
         season_id,
         client_id,
         SUM(parcel_potential) AS exact_potential,
-        MAX(abs(parcel_potential)) AS largest_parcel,
+        BOOL_OR(abs(parcel_potential) >= CAST('1000000000000000000000000000000000000' AS DECIMAL(37, 0)))
+            AS has_huge_parcel,
         COUNT(*) AS parcels,
         SUM(CASE WHEN rate IS NULL THEN productive_ha + CAST(0 AS DECIMAL(39, 0)) END)
             AS unpriced_ha
@@ -26,8 +30,7 @@ checked AS (
     SELECT
         *,
         CASE
-            WHEN largest_parcel >= CAST('1000000000000000000000000000000000000' AS DECIMAL(37, 0))
-                THEN 'line'
+            WHEN has_huge_parcel THEN 'line'
             WHEN abs(exact_potential)
                 >= CAST('999999999999999999999999999999999999.995' AS DECIMAL(39, 3))
                 THEN 'sum'
