@@ -85,13 +85,18 @@ fn count_nodes(plan: &Arc<dyn ExecutionPlan>, is: fn(&Arc<dyn ExecutionPlan>) ->
             .sum::<usize>()
 }
 
-/// Is this node a scan of the raw sales files?
-fn is_sales_scan(plan: &Arc<dyn ExecutionPlan>) -> bool {
+/// Is this node a scan of the files of the input table `table`?
+fn is_scan_of(plan: &Arc<dyn ExecutionPlan>, table: &str) -> bool {
     plan.is::<DataSourceExec>()
         && displayable(plan.as_ref())
             .one_line()
             .to_string()
-            .contains("/sales/")
+            .contains(&format!("/{table}/"))
+}
+
+/// Is this node a scan of the raw sales files?
+fn is_sales_scan(plan: &Arc<dyn ExecutionPlan>) -> bool {
+    is_scan_of(plan, "sales")
 }
 
 fn sales_scans(plan: &Arc<dyn ExecutionPlan>) -> usize {
@@ -157,6 +162,19 @@ async fn checkpointed_session() -> (
         .expect("query")
         .expect("checkpoints");
     (dir, scratch, ctx, views)
+}
+
+/// The physical plan a run computes the checkpoint `view` with.
+async fn checkpoint_plan(
+    ctx: &datafusion::prelude::SessionContext,
+    view: &zafra::views::View,
+) -> Arc<dyn ExecutionPlan> {
+    zafra::checkpoints::plan_view(ctx, view)
+        .await
+        .expect("plan")
+        .create_physical_plan()
+        .await
+        .expect("physical plan")
 }
 
 async fn physical(ctx: &datafusion::prelude::SessionContext, view: &str) -> Arc<dyn ExecutionPlan> {
@@ -350,12 +368,7 @@ async fn the_client_figures_checkpoint_joins_in_partitions_and_reads_no_sales() 
             .filter(|j| j.starts_with("HashJoinExec") && j.contains("client_id"))
             .collect::<Vec<_>>()
     };
-    let planned = zafra::checkpoints::plan_view(&ctx, view)
-        .await
-        .expect("plan")
-        .create_physical_plan()
-        .await
-        .expect("physical plan");
+    let planned = checkpoint_plan(&ctx, view).await;
     assert_eq!(sales_scans(&planned), 0);
     let joins = hash_joins(&planned);
     assert_eq!(joins.len(), 2, "{joins:#?}");
@@ -380,11 +393,7 @@ async fn the_client_figures_checkpoint_joins_in_partitions_and_reads_no_sales() 
 
 /// Is this node a scan of the raw clients files?
 fn is_clients_scan(plan: &Arc<dyn ExecutionPlan>) -> bool {
-    plan.is::<DataSourceExec>()
-        && displayable(plan.as_ref())
-            .one_line()
-            .to_string()
-            .contains("/clients/")
+    is_scan_of(plan, "clients")
 }
 
 #[tokio::test]
@@ -396,12 +405,7 @@ async fn the_known_clients_are_grouped_once_per_run_not_once_per_reader() {
     assert!(zafra::checkpoints::CHECKPOINTS.contains(&"int_known_clients"));
     for name in ["int_cadastre", "int_sales_outcomes"] {
         let view = views.iter().find(|v| v.name == name).expect("view");
-        let planned = zafra::checkpoints::plan_view(&ctx, view)
-            .await
-            .expect("plan")
-            .create_physical_plan()
-            .await
-            .expect("physical plan");
+        let planned = checkpoint_plan(&ctx, view).await;
         assert_eq!(count_nodes(&planned, is_clients_scan), 0, "{name}");
         let text = displayable(planned.as_ref()).indent(true).to_string();
         assert!(text.contains("int_known_clients"), "{name}: {text}");
