@@ -41,7 +41,7 @@ pub const CHECKPOINTS: &[&str] = &[
 /// its `part` values. Under `[limits] memory` the view is one query: its
 /// aggregation spills within the limit, which costs less than reading the
 /// input once per part (BENCHMARKS.md, "Scale 100").
-pub const IN_PARTS: &[(&str, i64)] = &[("val_sales_candidate_documents", 2)];
+pub const IN_PARTS: &[(&str, u64)] = &[("val_sales_candidate_documents", 2)];
 
 /// Checkpoints computed in ranges of a key column, one range after the
 /// other, into one file, when the input files hold disjoint ranges of that
@@ -55,6 +55,30 @@ pub const IN_PARTS: &[(&str, i64)] = &[("val_sales_candidate_documents", 2)];
 /// table's in [`crate::inputs::RANGED_COLUMNS`], the view's grouping key.)
 pub const KEY_RANGED: &[(&str, &str)] = &[("val_sales_candidate_documents", "sales")];
 
+/// Checkpoints computed in hash parts of a key column, one part after the
+/// other, into one file, under `[limits] memory` only, when the table that
+/// sizes the view is large against the limit: (view, table, column). Part
+/// k of n holds the rows whose column's last character has a code equal to
+/// k modulo n (the last part also every other row: null, empty), a
+/// condition on the view's grouping key, so it is applied before the rows
+/// are grouped and reaches the scans of its inputs. `int_potential` groups
+/// 17.5M (season, client) pairs at scale 100: in one query its aggregation
+/// spilled 1.6 GB under 4 GiB (20–23 s); in two parts neither spills (14.6
+/// s), each part re-reading the cadastre checkpoint. Parts pay only with a
+/// pool whose shares go to the consumers holding memory
+/// ([`crate::memory::SharedSpillPool`]): under `FairSpillPool` each part's
+/// partitions got an eighth of the pool and still spilled (BENCHMARKS.md,
+/// "A pool shared by the consumers that hold memory"). With no limit the
+/// view is one query.
+pub const PARTS_UNDER_LIMIT: &[(&str, &str, &str)] = &[("int_potential", "cadastre", "client_id")];
+
+/// Bytes of the memory limit taken per row of the sizing table of a view
+/// in [`PARTS_UNDER_LIMIT`]: parts = rows × this / limit, rounded up.
+const BYTES_PER_PART_ROW: u64 = 128;
+
+/// At most this many parts.
+const MAX_PARTS: u64 = 64;
+
 /// Checkpoints planned with partitioned hash joins (`repartition_joins`,
 /// off for every other query: no sales join is ever repartitioned). Their
 /// joins have build sides as large as their probe sides, such as the client
@@ -67,19 +91,44 @@ pub const KEY_RANGED: &[(&str, &str)] = &[("val_sales_candidate_documents", "sal
 /// `tests/plans.rs` checks the plan reads no sales).
 pub const PARTITIONED_JOINS: &[&str] = &["int_client_figures"];
 
-/// Plans `view`, with partitioned joins if it is in [`PARTITIONED_JOINS`].
+/// Checkpoints aggregated in one step: partial aggregation is skipped from
+/// its first probe (`skip_partial_aggregation_probe_ratio_threshold` 0; the
+/// session's is 0.1). The checked pass over sales groups 18M counted rows
+/// into 1.6M (season, client) groups at scale 10, a ratio just under the
+/// session's threshold, and its input is in client order: each partial
+/// aggregation held every group of its half until its input ended, then
+/// the final step hashed them all again. At scale 100 under 4 GiB the
+/// partial steps' 16.4M groups held the pool while the final step grew,
+/// and the final step spilled 1.1 GB; in one step it does not spill, and
+/// the pass takes 4 % less CPU (BENCHMARKS.md, "A pool shared by the
+/// consumers that hold memory").
+pub const ONE_STEP_AGGREGATES: &[&str] = &["int_sales_outcomes"];
+
+/// Plans `view`, with partitioned joins if it is in [`PARTITIONED_JOINS`]
+/// and one-step aggregation if it is in [`ONE_STEP_AGGREGATES`].
 pub async fn plan_view(ctx: &SessionContext, view: &View) -> datafusion::error::Result<DataFrame> {
-    if !PARTITIONED_JOINS.contains(&view.name) {
+    let partitioned = PARTITIONED_JOINS.contains(&view.name);
+    let one_step = ONE_STEP_AGGREGATES.contains(&view.name);
+    if !partitioned && !one_step {
         return ctx.sql(view.sql).await;
     }
-    // A copy of the session's state (same catalog). Without statistics for
-    // the grid DataFusion would still collect it (its size thresholds see
-    // an estimate), so they are zero: every join of the view is partitioned.
+    // A copy of the session's state (same catalog), its settings changed
+    // for this view only.
     let mut state = ctx.state();
-    let optimizer = &mut state.config_mut().options_mut().optimizer;
-    optimizer.repartition_joins = true;
-    optimizer.hash_join_single_partition_threshold = 0;
-    optimizer.hash_join_single_partition_threshold_rows = 0;
+    let options = state.config_mut().options_mut();
+    if partitioned {
+        // Without statistics for the grid DataFusion would still collect it
+        // (its size thresholds see an estimate), so they are zero: every
+        // join of the view is partitioned.
+        options.optimizer.repartition_joins = true;
+        options.optimizer.hash_join_single_partition_threshold = 0;
+        options.optimizer.hash_join_single_partition_threshold_rows = 0;
+    }
+    if one_step {
+        options
+            .execution
+            .skip_partial_aggregation_probe_ratio_threshold = 0.0;
+    }
     let plan = state.create_logical_plan(view.sql).await?;
     Ok(DataFrame::new(state, plan))
 }
@@ -97,6 +146,8 @@ const BYTES_PER_KEY_ROW: u64 = 256;
 /// property of the session (its memory limit) and of the input files.
 struct Splits<'a> {
     unbounded: bool,
+    /// The session's memory limit, if finite.
+    limit: Option<u64>,
     tables: &'a [InputTable],
     rows_per_range: Option<u64>,
 }
@@ -114,9 +165,24 @@ impl<'a> Splits<'a> {
         };
         Splits {
             unbounded: matches!(limit, MemoryLimit::Infinite),
+            limit: match limit {
+                MemoryLimit::Finite(bytes) => Some(bytes as u64),
+                _ => None,
+            },
             tables,
             rows_per_range,
         }
+    }
+
+    /// How many parts a view of [`PARTS_UNDER_LIMIT`] sized by `table` is
+    /// computed in: 1 with no limit (see [`limited_parts`]).
+    fn limited_parts(&self, table: &str) -> u64 {
+        let rows = self
+            .tables
+            .iter()
+            .find(|t| t.spec.name == table)
+            .map_or(0, |t| t.rows());
+        self.limit.map_or(1, |limit| limited_parts(rows, limit))
     }
 
     /// Where the key ranges of `table`'s files start (see [`key_range_starts`]).
@@ -160,11 +226,47 @@ fn key_range_starts(files: &[InputFile], budget: u64) -> Vec<String> {
     starts
 }
 
+/// Parts for `rows` rows under a memory limit of `limit` bytes:
+/// rows × [`BYTES_PER_PART_ROW`] / limit rounded up, from 1 to [`MAX_PARTS`].
+fn limited_parts(rows: u64, limit: u64) -> u64 {
+    rows.saturating_mul(BYTES_PER_PART_ROW)
+        .div_ceil(limit.max(1))
+        .clamp(1, MAX_PARTS)
+}
+
+/// The conditions of `n` parts on `part`: `part = k` for k < n - 1, and
+/// for the last one every other row (`part >= n - 1` or null), so the parts
+/// cover every row whatever its value, each row in one part.
+fn part_conditions(part: &datafusion::prelude::Expr, n: u64) -> Vec<datafusion::prelude::Expr> {
+    use datafusion::prelude::lit;
+    let n = i64::try_from(n).unwrap_or(i64::MAX);
+    (0..n)
+        .map(|k| {
+            if k < n - 1 {
+                part.clone().eq(lit(k))
+            } else {
+                part.clone().is_null().or(part.clone().gt_eq(lit(k)))
+            }
+        })
+        .collect()
+}
+
+/// A row's part of `n` by `column`: its last character's code modulo n.
+fn key_part(column: &str, n: u64) -> datafusion::prelude::Expr {
+    use datafusion::functions::expr_fn::{ascii, right};
+    use datafusion::prelude::{cast, col, lit};
+    let code = cast(
+        ascii(right(col(column), lit(1_i64))),
+        datafusion::arrow::datatypes::DataType::Int64,
+    );
+    code % lit(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
 /// The queries computing `view`: its key ranges, in order ([`KEY_RANGED`],
 /// when its files allow more than one), else its hash parts when the
 /// session is unbounded ([`IN_PARTS`]), else the view itself.
 fn parts(view: &str, df: DataFrame, splits: &Splits) -> datafusion::error::Result<Vec<DataFrame>> {
-    use datafusion::prelude::{col, lit};
+    use datafusion::prelude::col;
     let ranged = KEY_RANGED
         .iter()
         .find(|(name, _)| *name == view)
@@ -182,22 +284,30 @@ fn parts(view: &str, df: DataFrame, splits: &Splits) -> datafusion::error::Resul
                 .collect();
         }
     }
+    if let Some(&(_, table, column)) = PARTS_UNDER_LIMIT.iter().find(|(name, ..)| *name == view) {
+        let n = splits.limited_parts(table);
+        if n == 1 {
+            return Ok(vec![df]);
+        }
+        tracing::debug!(
+            view,
+            parts = n,
+            "checkpoint in hash parts under the memory limit"
+        );
+        return part_conditions(&key_part(column, n), n)
+            .into_iter()
+            .map(|condition| df.clone().filter(condition))
+            .collect();
+    }
     let Some(&(_, n)) = IN_PARTS.iter().find(|(name, _)| *name == view) else {
         return Ok(vec![df]);
     };
     if !splits.unbounded {
         return Ok(vec![df]);
     }
-    (0..n)
-        .map(|k| {
-            let part = col("part");
-            let condition = if k < n - 1 {
-                part.eq(lit(k))
-            } else {
-                part.clone().is_null().or(part.gt_eq(lit(k)))
-            };
-            df.clone().filter(condition)
-        })
+    part_conditions(&col("part"), n)
+        .into_iter()
+        .map(|condition| df.clone().filter(condition))
         .collect()
 }
 
@@ -559,6 +669,7 @@ mod tests {
         let (view, _) = IN_PARTS[0];
         let splits = Splits {
             unbounded,
+            limit: (!unbounded).then_some(1),
             tables: &[],
             rows_per_range: Some(1),
         };
@@ -669,6 +780,7 @@ mod tests {
         }];
         let splits = Splits {
             unbounded: false,
+            limit: Some(1 << 30),
             tables: &tables,
             rows_per_range: Some(2),
         };
@@ -682,5 +794,87 @@ mod tests {
         // < D004 (with '' and D0035, between the files' ranges), then
         // [D004, D007), then >= D007 or null.
         assert_eq!(per_range, vec![vec![1, 2, 3, 8, 9], vec![4], vec![5, 6, 7]]);
+    }
+
+    #[test]
+    fn parts_under_a_limit_grow_with_the_rows_against_the_limit() {
+        let gib = 1u64 << 30;
+        // 128 bytes a row, rounded up: scale 100's 36M cadastre rows under
+        // 4 GiB are two parts; scale 10's 3.6M are one.
+        assert_eq!(limited_parts(36_000_000, 4 * gib), 2);
+        assert_eq!(limited_parts(3_600_000, 4 * gib), 1);
+        assert_eq!(limited_parts(4 * gib / 128, 4 * gib), 1);
+        assert_eq!(limited_parts(4 * gib / 128 + 1, 4 * gib), 2);
+        // From 1 (no rows) to MAX_PARTS (a tiny limit).
+        assert_eq!(limited_parts(0, gib), 1);
+        assert_eq!(limited_parts(u64::MAX, 1), MAX_PARTS);
+        assert_eq!(limited_parts(10, 0), MAX_PARTS);
+    }
+
+    /// A cadastre table of `rows` rows (in one file with no key range).
+    fn cadastre(rows: u64) -> [InputTable; 1] {
+        let spec = *crate::inputs::TABLES
+            .iter()
+            .find(|t| t.name == "cadastre")
+            .unwrap();
+        [InputTable {
+            spec,
+            files: vec![file(rows, None)],
+            schema: std::sync::Arc::new(datafusion::arrow::datatypes::Schema::empty()),
+            float_columns: Vec::new(),
+        }]
+    }
+
+    #[tokio::test]
+    async fn hash_parts_of_client_ids_cover_every_row_once_and_only_under_a_limit() {
+        let ctx = SessionContext::new();
+        // Last characters: digits, a letter, a non-ASCII letter, an empty
+        // id and a null one.
+        let df = ctx
+            .sql(
+                "SELECT * FROM (VALUES (1, 'C1'), (2, 'C2'), (3, 'C3'), (4, 'C10'), \
+                 (5, 'CX'), (6, 'CÑ'), (7, ''), (8, NULL), (9, 'C9')) AS t(id, client_id)",
+            )
+            .await
+            .unwrap();
+        let (view, table, _) = PARTS_UNDER_LIMIT[0];
+        assert_eq!((view, table), ("int_potential", "cadastre"));
+        let tables = cadastre(1_000);
+        // 1 000 rows × 128 bytes under 64 000 bytes: two parts.
+        let limited = Splits {
+            unbounded: false,
+            limit: Some(64_000),
+            tables: &tables,
+            rows_per_range: Some(250),
+        };
+        let queries = parts(view, df.clone(), &limited).unwrap();
+        let mut per_part = Vec::new();
+        for q in &queries {
+            per_part.push(ids_of(q).await);
+        }
+        // Part 0: even codes ('2' 50, '0' 48, 'X' 88, 'Ñ' 209 is odd; ''
+        // has code 0); part 1: the odd codes and the null.
+        assert_eq!(per_part, vec![vec![2, 4, 5, 7], vec![1, 3, 6, 8, 9]]);
+        // 16 000 bytes: eight parts, still every row once.
+        let smaller = Splits {
+            limit: Some(16_000),
+            ..limited
+        };
+        let queries = parts(view, df.clone(), &smaller).unwrap();
+        assert_eq!(queries.len(), 8);
+        let mut ids = Vec::new();
+        for q in &queries {
+            ids.extend(ids_of(q).await);
+        }
+        ids.sort();
+        assert_eq!(ids, (1..=9).collect::<Vec<_>>());
+        // No limit: one query.
+        let unbounded = Splits {
+            unbounded: true,
+            limit: None,
+            tables: &tables,
+            rows_per_range: Some(8_000_000),
+        };
+        assert_eq!(parts(view, df, &unbounded).unwrap().len(), 1);
     }
 }

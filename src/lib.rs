@@ -19,6 +19,7 @@ pub mod generate;
 pub mod inputs;
 pub mod lease;
 pub mod manifest;
+pub mod memory;
 pub mod outputs;
 pub mod params;
 pub mod pipeline;

@@ -649,7 +649,7 @@ async fn compute(ctx: &SessionContext) -> Result<Result<Computed, Error>, DataFu
 /// Bytes of the memory limit counted per row of a sort range. The rows of
 /// a 45M-row `memberships` spilled as 3.4 GB (about 75 bytes a row), and
 /// an in-memory sort holds its input and its sorted copy, split over the
-/// pool's fair shares of its partitions. Measured at scale 100 under 4 GiB
+/// pool's shares of its partitions. Measured at scale 100 under 4 GiB
 /// (BENCHMARKS.md, "Sorted outputs in ranges"): `memberships` took 25.7 s
 /// at 256 bytes and 25.5 s at 512, against 30.7 s in one sort that spills;
 /// at 1024 bytes (10 ranges) 30.2 s, as each range reads the checkpoint

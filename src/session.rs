@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
@@ -14,8 +13,10 @@ use crate::error::{Error, Result};
 /// What a session is built with.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SessionSettings {
-    /// `[limits] memory`: a fair spilling pool of this many bytes (sorts,
-    /// aggregations and joins spill to disk beyond it). `None`: unbounded.
+    /// `[limits] memory`: a spilling pool of this many bytes, shared by the
+    /// consumers that hold memory ([`crate::memory::SharedSpillPool`]):
+    /// sorts and aggregations spill to disk beyond their share. `None`:
+    /// unbounded.
     pub memory_limit: Option<u64>,
 }
 
@@ -81,7 +82,7 @@ pub fn context(settings: SessionSettings) -> Result<SessionContext> {
     if let Some(bytes) = settings.memory_limit {
         let bytes = usize::try_from(bytes)
             .map_err(|_| Error::internal(format!("memory limit {bytes} does not fit usize")))?;
-        runtime = runtime.with_memory_pool(Arc::new(FairSpillPool::new(bytes)));
+        runtime = runtime.with_memory_pool(Arc::new(crate::memory::SharedSpillPool::new(bytes)));
     }
     let runtime = runtime
         .build_arc()

@@ -116,6 +116,20 @@ async fn session_without_views() -> (tempfile::TempDir, datafusion::prelude::Ses
 async fn session_with_thresholds(
     thresholds: zafra::config::Thresholds,
 ) -> (tempfile::TempDir, datafusion::prelude::SessionContext) {
+    let (dir, ctx, _) = session_with(thresholds, zafra::session::SessionSettings::default()).await;
+    (dir, ctx)
+}
+
+/// Generated data at scale 0.02 registered in a session built with
+/// `settings`, with its input tables.
+async fn session_with(
+    thresholds: zafra::config::Thresholds,
+    settings: zafra::session::SessionSettings,
+) -> (
+    tempfile::TempDir,
+    datafusion::prelude::SessionContext,
+    Vec<zafra::inputs::InputTable>,
+) {
     let dir = tempfile::tempdir().expect("temp dir");
     zafra::generate::generate(&zafra::generate::GenerateOptions {
         scale: 0.02,
@@ -129,7 +143,7 @@ async fn session_with_thresholds(
     let root = zafra::storage::Location::parse(dir.path().to_str().expect("utf-8 path"))
         .expect("location");
     let tables = zafra::inputs::discover(&root).await.expect("discover");
-    let ctx = zafra::session::context(zafra::session::SessionSettings::default()).expect("session");
+    let ctx = zafra::session::context(settings).expect("session");
     zafra::inputs::register(&ctx, &root, &tables)
         .await
         .expect("register");
@@ -143,7 +157,7 @@ async fn session_with_thresholds(
         },
     )
     .expect("params");
-    (dir, ctx)
+    (dir, ctx, tables)
 }
 
 /// A session as a run registers it: the job's views, the checkpoints
@@ -413,4 +427,122 @@ async fn the_known_clients_are_grouped_once_per_run_not_once_per_reader() {
     // Without the checkpoint, the same SQL reads the clients files.
     let (_dir, ctx) = session().await;
     assert!(count_nodes(&physical(&ctx, "int_cadastre").await, is_clients_scan) > 0);
+}
+
+#[tokio::test]
+async fn only_the_checked_pass_aggregates_in_one_step() {
+    // int_sales_outcomes skips partial aggregation from its first probe
+    // (ratio 0); every other checkpoint keeps the session's threshold, and
+    // the session itself is unchanged.
+    let (_dir, _scratch, ctx, views) = checkpointed_session().await;
+    let threshold = |df: &datafusion::prelude::DataFrame| {
+        df.task_ctx()
+            .session_config()
+            .options()
+            .execution
+            .skip_partial_aggregation_probe_ratio_threshold
+    };
+    let session = ctx
+        .copied_config()
+        .options()
+        .execution
+        .skip_partial_aggregation_probe_ratio_threshold;
+    assert_eq!(session, 0.1);
+    for view in views
+        .iter()
+        .filter(|v| zafra::checkpoints::CHECKPOINTS.contains(&v.name))
+    {
+        let planned = zafra::checkpoints::plan_view(&ctx, view)
+            .await
+            .expect("plan");
+        let expected = if view.name == "int_sales_outcomes" {
+            0.0
+        } else {
+            session
+        };
+        assert_eq!(threshold(&planned), expected, "{}", view.name);
+    }
+    assert_eq!(
+        zafra::checkpoints::ONE_STEP_AGGREGATES,
+        &["int_sales_outcomes"]
+    );
+}
+
+#[tokio::test]
+async fn under_a_memory_limit_the_potential_is_computed_in_parts_with_the_same_rows() {
+    // int_potential is computed in hash parts of client_id under a memory
+    // limit, as many as the cadastre's rows × 128 bytes need: the rows
+    // claimed here (2 × what one part holds, plus one) make three parts of
+    // the small generated cadastre. The rows are those of one query.
+    let limit = 64u64 << 20;
+    let settings = zafra::session::SessionSettings {
+        memory_limit: Some(limit),
+    };
+    let (_limited_dir, limited, mut tables) = session_with(Default::default(), settings).await;
+    let cadastre = tables
+        .iter_mut()
+        .find(|t| t.spec.name == "cadastre")
+        .expect("cadastre");
+    for file in &mut cadastre.files {
+        file.rows = 0;
+    }
+    cadastre.files[0].rows = 2 * (limit / 128) + 1;
+    let views = zafra::views::job_views().expect("views");
+    let log = Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_writer({
+            let log = Arc::clone(&log);
+            move || LogWriter(Arc::clone(&log))
+        })
+        .finish();
+    let scratch = zafra::checkpoints::Scratch::new().expect("scratch");
+    {
+        let _logging = tracing::subscriber::set_default(subscriber);
+        zafra::checkpoints::register_views_checkpointed(&limited, &views, &tables, &scratch)
+            .await
+            .expect("query")
+            .expect("checkpoints");
+    }
+    let logged = String::from_utf8(log.lock().expect("log").clone()).expect("utf-8");
+    assert!(
+        logged.contains(
+            "checkpoint in hash parts under the memory limit view=\"int_potential\" parts=3"
+        ),
+        "{logged}"
+    );
+    let (_dir, _one_scratch, one, _) = checkpointed_session().await;
+    let rows = |ctx: datafusion::prelude::SessionContext| async move {
+        let batches = ctx
+            .sql("SELECT * FROM int_potential ORDER BY season_id, client_id")
+            .await
+            .expect("query")
+            .collect()
+            .await
+            .expect("rows");
+        datafusion::arrow::util::pretty::pretty_format_batches(&batches)
+            .expect("format")
+            .to_string()
+    };
+    let (parts, whole) = (rows(limited).await, rows(one).await);
+    assert!(whole.lines().count() > 100, "{whole}");
+    assert_eq!(parts, whole);
+}
+
+/// Appends what a tracing subscriber writes to a shared buffer.
+struct LogWriter(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .map_err(|_| std::io::Error::other("log buffer poisoned"))?
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
