@@ -764,20 +764,14 @@ mod tests {
             )
             .await
             .unwrap();
-        let spec = *crate::inputs::TABLES
-            .iter()
-            .find(|t| t.name == "sales")
-            .unwrap();
-        let tables = [InputTable {
-            spec,
-            files: vec![
+        let tables = [table(
+            "sales",
+            vec![
                 file(2, Some(("D001", "D003"))),
                 file(2, Some(("D004", "D006"))),
                 file(2, Some(("D007", "D009"))),
             ],
-            schema: std::sync::Arc::new(datafusion::arrow::datatypes::Schema::empty()),
-            float_columns: Vec::new(),
-        }];
+        )];
         let splits = Splits {
             unbounded: false,
             limit: Some(1 << 30),
@@ -811,18 +805,18 @@ mod tests {
         assert_eq!(limited_parts(10, 0), MAX_PARTS);
     }
 
-    /// A cadastre table of `rows` rows (in one file with no key range).
-    fn cadastre(rows: u64) -> [InputTable; 1] {
+    /// The input table `name` with these files.
+    fn table(name: &str, files: Vec<InputFile>) -> InputTable {
         let spec = *crate::inputs::TABLES
             .iter()
-            .find(|t| t.name == "cadastre")
+            .find(|t| t.name == name)
             .unwrap();
-        [InputTable {
+        InputTable {
             spec,
-            files: vec![file(rows, None)],
+            files,
             schema: std::sync::Arc::new(datafusion::arrow::datatypes::Schema::empty()),
             float_columns: Vec::new(),
-        }]
+        }
     }
 
     #[tokio::test]
@@ -837,9 +831,10 @@ mod tests {
             )
             .await
             .unwrap();
-        let (view, table, _) = PARTS_UNDER_LIMIT[0];
-        assert_eq!((view, table), ("int_potential", "cadastre"));
-        let tables = cadastre(1_000);
+        let (view, sizing, _) = PARTS_UNDER_LIMIT[0];
+        assert_eq!((view, sizing), ("int_potential", "cadastre"));
+        // (The file is named as a sales file: only its rows count.)
+        let tables = [table(sizing, vec![file(1_000, None)])];
         // 1 000 rows × 128 bytes under 64 000 bytes: two parts.
         let limited = Splits {
             unbounded: false,
