@@ -3,6 +3,7 @@
 //! re-registered by URL; and the helpers that collect a query while logging
 //! its executed plan.
 
+use datafusion::execution::memory_pool::MemoryLimit;
 use datafusion::prelude::{DataFrame, SessionContext};
 
 use crate::error::{Error, Result};
@@ -31,17 +32,16 @@ pub const CHECKPOINTS: &[&str] = &[
     "int_campaign_list_members",
 ];
 
-/// Checkpoints computed in hash parts, one after the other, into one file,
-/// when the session has no memory limit and the view is not computed in key
-/// ranges ([`KEY_RANGED`]): the view has an integer column `part`,
-/// a function of its grouping key, so `part = k` is applied before the rows
+/// Checkpoints computed in hash parts of a key column, one after the other,
+/// into one file, when the session has no memory limit and the view is not
+/// computed in key ranges ([`KEY_RANGED`]): (view, column, parts). The
+/// parts are those of [`PARTS_UNDER_LIMIT`] (one rule, [`key_part`]): a
+/// condition on the view's grouping key, so it is applied before the rows
 /// are grouped and each part's hash table holds only that part's groups.
-/// Part k < n - 1 is `part = k`; the last part is every other row
-/// (`part >= n - 1` or null), so the parts cover the view's rows whatever
-/// its `part` values. Under `[limits] memory` the view is one query: its
-/// aggregation spills within the limit, which costs less than reading the
-/// input once per part (BENCHMARKS.md, "Scale 100").
-pub const IN_PARTS: &[(&str, u64)] = &[("val_sales_candidate_documents", 2)];
+/// Under `[limits] memory` the view is one query: its aggregation spills
+/// within the limit, which costs less than reading the input once per part
+/// (BENCHMARKS.md, "Scale 100").
+pub const IN_PARTS: &[(&str, &str, u64)] = &[("val_sales_candidate_documents", "document_id", 2)];
 
 /// Checkpoints computed in ranges of a key column, one range after the
 /// other, into one file, when the input files hold disjoint ranges of that
@@ -142,53 +142,57 @@ const ROWS_PER_KEY_RANGE: u64 = 8_000_000;
 /// input rows (a hash-table entry and its key, with room to spare).
 const BYTES_PER_KEY_ROW: u64 = 256;
 
-/// How the checkpoints of [`IN_PARTS`] and [`KEY_RANGED`] are split: a
-/// property of the session (its memory limit) and of the input files.
+/// How the checkpoints of [`IN_PARTS`], [`PARTS_UNDER_LIMIT`] and
+/// [`KEY_RANGED`] are split: a function of the session's memory limit and
+/// of the input files.
 struct Splits<'a> {
-    unbounded: bool,
-    /// The session's memory limit, if finite.
-    limit: Option<u64>,
+    limit: MemoryLimit,
     tables: &'a [InputTable],
-    rows_per_range: Option<u64>,
 }
 
 impl<'a> Splits<'a> {
     fn of(ctx: &SessionContext, tables: &'a [InputTable]) -> Self {
-        use datafusion::execution::memory_pool::MemoryLimit;
-        let limit = ctx.runtime_env().memory_pool.memory_limit();
-        let rows_per_range = match limit {
+        Splits {
+            limit: ctx.runtime_env().memory_pool.memory_limit(),
+            tables,
+        }
+    }
+
+    /// Whether the session has no memory limit.
+    fn unbounded(&self) -> bool {
+        matches!(self.limit, MemoryLimit::Infinite)
+    }
+
+    /// The most input rows a key range may hold: [`ROWS_PER_KEY_RANGE`]
+    /// with no limit, fewer under a limit; none when the limit is unknown.
+    fn rows_per_range(&self) -> Option<u64> {
+        match self.limit {
             MemoryLimit::Infinite => Some(ROWS_PER_KEY_RANGE),
             MemoryLimit::Finite(bytes) => {
                 Some((bytes as u64 / BYTES_PER_KEY_ROW).clamp(1, ROWS_PER_KEY_RANGE))
             }
             MemoryLimit::Unknown => None,
-        };
-        Splits {
-            unbounded: matches!(limit, MemoryLimit::Infinite),
-            limit: match limit {
-                MemoryLimit::Finite(bytes) => Some(bytes as u64),
-                _ => None,
-            },
-            tables,
-            rows_per_range,
         }
     }
 
     /// How many parts a view of [`PARTS_UNDER_LIMIT`] sized by `table` is
-    /// computed in: 1 with no limit (see [`limited_parts`]).
+    /// computed in: 1 with no finite limit (see [`limited_parts`]).
     fn limited_parts(&self, table: &str) -> u64 {
+        let MemoryLimit::Finite(bytes) = self.limit else {
+            return 1;
+        };
         let rows = self
             .tables
             .iter()
             .find(|t| t.spec.name == table)
             .map_or(0, |t| t.rows());
-        self.limit.map_or(1, |limit| limited_parts(rows, limit))
+        limited_parts(rows, bytes as u64)
     }
 
     /// Where the key ranges of `table`'s files start (see [`key_range_starts`]).
     fn starts(&self, table: &str) -> Vec<String> {
         let (Some(budget), Some(table)) = (
-            self.rows_per_range,
+            self.rows_per_range(),
             self.tables.iter().find(|t| t.spec.name == table),
         ) else {
             return Vec::new();
@@ -299,13 +303,13 @@ fn parts(view: &str, df: DataFrame, splits: &Splits) -> datafusion::error::Resul
             .map(|condition| df.clone().filter(condition))
             .collect();
     }
-    let Some(&(_, n)) = IN_PARTS.iter().find(|(name, _)| *name == view) else {
+    let Some(&(_, column, n)) = IN_PARTS.iter().find(|(name, ..)| *name == view) else {
         return Ok(vec![df]);
     };
-    if !splits.unbounded {
+    if !splits.unbounded() {
         return Ok(vec![df]);
     }
-    part_conditions(&col("part"), n)
+    part_conditions(&key_part(column, n), n)
         .into_iter()
         .map(|condition| df.clone().filter(condition))
         .collect()
@@ -659,27 +663,24 @@ mod tests {
     use super::*;
 
     /// The rows of every part of `IN_PARTS`' first view, over a table whose
-    /// `part` column holds 0, 1, 7 and null.
-    async fn rows_of_parts(unbounded: bool) -> (usize, Vec<i64>) {
+    /// document ids end in even and odd codes, or are empty or null.
+    async fn rows_of_parts(limit: MemoryLimit) -> Vec<Vec<i64>> {
         let ctx = SessionContext::new();
         let df = ctx
-            .sql("SELECT * FROM (VALUES (1, 0), (2, 1), (3, 7), (4, NULL)) AS t(id, part)")
+            .sql(
+                "SELECT * FROM (VALUES (1, 'D0'), (2, 'D1'), (3, 'D7'), (4, NULL), (5, ''), \
+                 (6, 'DÑ')) AS t(id, document_id)",
+            )
             .await
             .unwrap();
-        let (view, _) = IN_PARTS[0];
-        let splits = Splits {
-            unbounded,
-            limit: (!unbounded).then_some(1),
-            tables: &[],
-            rows_per_range: Some(1),
-        };
-        let queries = parts(view, df, &splits).unwrap();
-        let mut ids = Vec::new();
-        for q in &queries {
-            ids.extend(ids_of(q).await);
+        let (view, column, _) = IN_PARTS[0];
+        assert_eq!(column, "document_id");
+        let splits = Splits { limit, tables: &[] };
+        let mut per_part = Vec::new();
+        for q in &parts(view, df, &splits).unwrap() {
+            per_part.push(ids_of(q).await);
         }
-        ids.sort();
-        (queries.len(), ids)
+        per_part
     }
 
     /// The `id` column of a query's rows, sorted.
@@ -700,17 +701,17 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_parts_cover_every_row_once_whatever_the_part_values() {
-        let (queries, ids) = rows_of_parts(true).await;
-        assert_eq!(queries, 2);
-        assert_eq!(ids, vec![1, 2, 3, 4]);
+    async fn the_parts_cover_every_row_once_whatever_the_ids() {
+        // Part 0: even last codes ('0' 48, '' 0); part 1: odd ('1' 49, '7'
+        // 55, 'Ñ' 209) and the null.
+        let per_part = rows_of_parts(MemoryLimit::Infinite).await;
+        assert_eq!(per_part, vec![vec![1, 5], vec![2, 3, 4, 6]]);
     }
 
     #[tokio::test]
     async fn under_a_memory_limit_the_view_is_one_query() {
-        let (queries, ids) = rows_of_parts(false).await;
-        assert_eq!(queries, 1);
-        assert_eq!(ids, vec![1, 2, 3, 4]);
+        let per_part = rows_of_parts(MemoryLimit::Finite(1 << 30)).await;
+        assert_eq!(per_part, vec![vec![1, 2, 3, 4, 5, 6]]);
     }
 
     /// A `sales` file of `rows` rows whose document ids span `range`.
@@ -772,12 +773,12 @@ mod tests {
                 file(2, Some(("D007", "D009"))),
             ],
         )];
+        // 512 bytes: 2 rows a range.
         let splits = Splits {
-            unbounded: false,
-            limit: Some(1 << 30),
+            limit: MemoryLimit::Finite(512),
             tables: &tables,
-            rows_per_range: Some(2),
         };
+        assert_eq!(splits.rows_per_range(), Some(2));
         let (view, _) = KEY_RANGED[0];
         let queries = parts(view, df, &splits).unwrap();
         assert_eq!(queries.len(), 3);
@@ -837,10 +838,8 @@ mod tests {
         let tables = [table(sizing, vec![file(1_000, None)])];
         // 1 000 rows × 128 bytes under 64 000 bytes: two parts.
         let limited = Splits {
-            unbounded: false,
-            limit: Some(64_000),
+            limit: MemoryLimit::Finite(64_000),
             tables: &tables,
-            rows_per_range: Some(250),
         };
         let queries = parts(view, df.clone(), &limited).unwrap();
         let mut per_part = Vec::new();
@@ -852,8 +851,8 @@ mod tests {
         assert_eq!(per_part, vec![vec![2, 4, 5, 7], vec![1, 3, 6, 8, 9]]);
         // 16 000 bytes: eight parts, still every row once.
         let smaller = Splits {
-            limit: Some(16_000),
-            ..limited
+            limit: MemoryLimit::Finite(16_000),
+            tables: &tables,
         };
         let queries = parts(view, df.clone(), &smaller).unwrap();
         assert_eq!(queries.len(), 8);
@@ -865,10 +864,8 @@ mod tests {
         assert_eq!(ids, (1..=9).collect::<Vec<_>>());
         // No limit: one query.
         let unbounded = Splits {
-            unbounded: true,
-            limit: None,
+            limit: MemoryLimit::Infinite,
             tables: &tables,
-            rows_per_range: Some(8_000_000),
         };
         assert_eq!(parts(view, df, &unbounded).unwrap().len(), 1);
     }

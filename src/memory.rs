@@ -143,7 +143,8 @@ impl MemoryPool for SharedSpillPool {
     fn try_grow(&self, reservation: &MemoryReservation, additional: usize) -> Result<()> {
         let mut state = self.state();
         let consumer = reservation.consumer();
-        let available = if consumer.can_spill() {
+        // `Some(room)` when `additional` does not fit the consumer's room.
+        let refused_room = if consumer.can_spill() {
             let available = self.size.saturating_sub(state.unspillable);
             let held = state.held.get(&consumer.id()).copied().unwrap_or(0);
             let share = state.share(consumer.id(), available);
@@ -156,7 +157,7 @@ impl MemoryPool for SharedSpillPool {
                 .saturating_sub(state.unspillable.saturating_add(state.spillable));
             (additional > free).then_some(free)
         };
-        if let Some(room) = available {
+        if let Some(room) = refused_room {
             return Err(DataFusionError::ResourcesExhausted(format!(
                 "failed to allocate {additional} bytes more for {} (holding {}): {room} bytes \
                  are its room in the shared spill pool of {} bytes",

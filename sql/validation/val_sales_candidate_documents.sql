@@ -1,9 +1,8 @@
 -- val_sales_candidate_documents: one row per document of `sales` that may
 -- hold a repeated (document_id, line_no) key (all rows with a null
--- document_id are one document), with its `part`, 0 or 1, a function of
--- document_id alone. A document not listed holds no repeated key: the
--- exact count (val_sales_duplicate_keys) runs over these documents' rows
--- only. Uses no parameters.
+-- document_id are one document). A document not listed holds no repeated
+-- key: the exact count (val_sales_duplicate_keys) runs over these
+-- documents' rows only. Uses no parameters.
 --
 -- Per document, each line gets a bit: a line number whose text reads as an
 -- integer n from 0 to 49 ('7', '42', also '07' or '+7') is 2^n; any other
@@ -22,12 +21,12 @@
 -- the other when the sales files hold disjoint ranges of it
 -- (src/checkpoints.rs, KEY_RANGED): a range is a condition on the grouping
 -- key, so it is applied to the rows before they are grouped and reaches the
--- scan, which skips the files outside it. Otherwise, `part` lets a run with
--- no memory limit compute it in two parts, one after the other (IN_PARTS):
--- `part = k` is a condition on the grouping key, so it is applied to the
--- rows before they are grouped, and each part's hash table holds about half
--- of the documents (as even as the ids' last characters are). The rows are
--- the same either way.
+-- scan, which skips the files outside it. Otherwise a run with no memory
+-- limit computes it in two hash parts of document_id, one after the other
+-- (IN_PARTS: the last character's code modulo 2): a condition on the
+-- grouping key, so it is applied to the rows before they are grouped, and
+-- each part's hash table holds about half of the documents (as even as the
+-- ids' last characters are). The rows are the same either way.
 WITH keys AS (
     SELECT document_id, line_no FROM stg_sales
 ),
@@ -43,9 +42,7 @@ numbered AS (
     FROM keys
 )
 
-SELECT
-    document_id,
-    COALESCE(ascii(right(document_id, 1)) % 2, 0) AS part
+SELECT document_id
 FROM numbered
 GROUP BY document_id
 HAVING COUNT(*) > 1
