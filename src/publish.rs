@@ -196,9 +196,19 @@ fn properties(group_rows: usize) -> WriterProperties {
         .build()
 }
 
+/// Batches queued for an [`Encoder`]: a row group's worth of the queries'
+/// batches (8192 rows each), so the next row group is computed while one is
+/// encoded. With a queue of 4, the producer of `memberships` (4.5M rows at
+/// scale 10) waited for each row group's encoding: the table took 5.3 s for
+/// 1.3 s of its operators' time, and in alternating runs the outputs' stage
+/// took 5.5 s against 4.8 s with this queue (BENCHMARKS.md, "Encoding
+/// beside the sort").
+const QUEUED_BATCHES: usize = ROW_GROUP_ROWS / 8192;
+
 /// A [`RowGroupWriter`] on a blocking thread of its own, so that a table is
 /// encoded while the next rows (and the next tables) are computed. Batches
-/// reach it through a short queue: a producer ahead of the encoder waits.
+/// reach it through a queue of [`QUEUED_BATCHES`]: a producer further ahead
+/// of the encoder waits.
 pub struct Encoder {
     table: &'static str,
     sender: tokio::sync::mpsc::Sender<RecordBatch>,
@@ -208,7 +218,7 @@ pub struct Encoder {
 impl Encoder {
     pub fn start(table: &'static str, schema: SchemaRef) -> Result<Self> {
         let mut writer = RowGroupWriter::new(table, schema)?;
-        let (sender, mut receiver) = tokio::sync::mpsc::channel::<RecordBatch>(4);
+        let (sender, mut receiver) = tokio::sync::mpsc::channel::<RecordBatch>(QUEUED_BATCHES);
         let handle = tokio::task::spawn_blocking(move || {
             while let Some(batch) = receiver.blocking_recv() {
                 writer.push(batch)?;
