@@ -238,19 +238,22 @@ fn limited_parts(rows: u64, limit: u64) -> u64 {
         .clamp(1, MAX_PARTS)
 }
 
-/// The conditions of `n` parts on `part`: `part = k` for k < n - 1, and
-/// for the last one every other row (`part >= n - 1` or null), so the parts
-/// cover every row whatever its value, each row in one part.
-fn part_conditions(part: &datafusion::prelude::Expr, n: u64) -> Vec<datafusion::prelude::Expr> {
+/// `df` split into `n` hash parts of `column`, one query per part: a row's
+/// part is its last character's code modulo n ([`key_part`]); part k < n - 1
+/// is `= k`, and the last one every other row (`>= n - 1` or null: null
+/// ids), so the parts cover every row, each row in one part.
+fn in_hash_parts(df: DataFrame, column: &str, n: u64) -> datafusion::error::Result<Vec<DataFrame>> {
     use datafusion::prelude::lit;
+    let part = key_part(column, n);
     let n = i64::try_from(n).unwrap_or(i64::MAX);
     (0..n)
         .map(|k| {
-            if k < n - 1 {
+            let condition = if k < n - 1 {
                 part.clone().eq(lit(k))
             } else {
                 part.clone().is_null().or(part.clone().gt_eq(lit(k)))
-            }
+            };
+            df.clone().filter(condition)
         })
         .collect()
 }
@@ -267,8 +270,9 @@ fn key_part(column: &str, n: u64) -> datafusion::prelude::Expr {
 }
 
 /// The queries computing `view`: its key ranges, in order ([`KEY_RANGED`],
-/// when its files allow more than one), else its hash parts when the
-/// session is unbounded ([`IN_PARTS`]), else the view itself.
+/// when its files allow more than one), else its hash parts under a memory
+/// limit ([`PARTS_UNDER_LIMIT`], when the limit needs more than one) or
+/// when the session is unbounded ([`IN_PARTS`]), else the view itself.
 fn parts(view: &str, df: DataFrame, splits: &Splits) -> datafusion::error::Result<Vec<DataFrame>> {
     use datafusion::prelude::col;
     let ranged = KEY_RANGED
@@ -298,10 +302,7 @@ fn parts(view: &str, df: DataFrame, splits: &Splits) -> datafusion::error::Resul
             parts = n,
             "checkpoint in hash parts under the memory limit"
         );
-        return part_conditions(&key_part(column, n), n)
-            .into_iter()
-            .map(|condition| df.clone().filter(condition))
-            .collect();
+        return in_hash_parts(df, column, n);
     }
     let Some(&(_, column, n)) = IN_PARTS.iter().find(|(name, ..)| *name == view) else {
         return Ok(vec![df]);
@@ -309,10 +310,7 @@ fn parts(view: &str, df: DataFrame, splits: &Splits) -> datafusion::error::Resul
     if !splits.unbounded() {
         return Ok(vec![df]);
     }
-    part_conditions(&key_part(column, n), n)
-        .into_iter()
-        .map(|condition| df.clone().filter(condition))
-        .collect()
+    in_hash_parts(df, column, n)
 }
 
 /// A private scratch folder for checkpoints. On the embedded engine it is
