@@ -3,19 +3,12 @@
 -- problem, else `unknown client_id`, else `no fx rate`: a currency other than
 -- the base one with no accepted rate dated on or before the document date),
 -- its row key if rejected, and whether it counts in billing (contract §4:
--- accepted, VALID, client in scope; the season window is applied by the
--- views that join int_season_days) with its signed base-currency amount.
--- Parameters: run_params.base_currency.
+-- accepted, VALID, client in scope; the season window and the signed amount
+-- are int_sales_seasons' business). Parameters: run_params.base_currency.
 --
--- signed_amount (null unless counted) is a DECIMAL(76, s) (Decimal256),
--- s = the scales of amount and fx_rate added: each factor is widened to 76
--- digits keeping its own scale (adding a zero of type DECIMAL(39, 0) does
--- that without naming the scale), so the product of two values of at most
--- 38 digits is exact and cannot overflow, and the sums over it (`billing`)
--- cannot wrap (docs/SEMANTICS.md, "Exact money"). row_key is built only for
--- rejected rows (a CASE evaluates its branch only on the rows that take it);
--- line_no may be registered as an integer (src/inputs.rs,
--- INTEGER_TEXT_COLUMNS), so the key shows its text.
+-- row_key is built only for rejected rows (a CASE evaluates its branch only
+-- on the rows that take it); line_no may be registered as an integer
+-- (src/inputs.rs, INTEGER_TEXT_COLUMNS), so the key shows its text.
 --
 -- The small side of each join comes first (its hash table); the sales rows
 -- stream through (docs/SEMANTICS.md, "Plans").
@@ -90,11 +83,5 @@ SELECT
             )
     END AS row_key,
     reject_reason,
-    counted,
-    CASE
-        WHEN NOT counted THEN NULL
-        WHEN document_type = 'CREDIT_NOTE'
-            THEN -((amount + CAST(0 AS DECIMAL(39, 0))) * (fx_rate + CAST(0 AS DECIMAL(39, 0))))
-        ELSE (amount + CAST(0 AS DECIMAL(39, 0))) * (fx_rate + CAST(0 AS DECIMAL(39, 0)))
-    END AS signed_amount
+    counted
 FROM outcome

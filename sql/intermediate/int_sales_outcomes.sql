@@ -14,33 +14,15 @@
 -- each sales row is in exactly one group (or none: accepted but not counted,
 -- e.g. VOID or outside every window). Uses no parameters.
 --
--- The day -> season table is the left (hash) side of the join; the sales
--- rows stream through, and only counted rows carry a date to match
--- (a null key matches nothing). One hash aggregate holds both kinds.
-WITH days AS (
-    SELECT season_id, document_date FROM int_season_days
-),
-
-sales AS (
+-- One hash aggregate over int_sales_seasons holds both kinds.
+WITH outcomes AS (
     SELECT
-        client_id,
+        season_id,
+        CASE WHEN season_id IS NOT NULL THEN client_id END AS client_id,
         reject_reason,
         row_key,
-        signed_amount,
-        CASE WHEN counted THEN document_date END AS counted_date
-    FROM int_sales
-),
-
-outcomes AS (
-    SELECT
-        d.season_id,
-        CASE WHEN d.season_id IS NOT NULL THEN s.client_id END AS client_id,
-        s.reject_reason,
-        s.row_key,
-        s.signed_amount
-    FROM days AS d
-    RIGHT JOIN sales AS s ON d.document_date = s.counted_date
-    WHERE d.season_id IS NOT NULL OR s.reject_reason IS NOT NULL
+        signed_amount
+    FROM int_sales_seasons
 )
 
 SELECT
