@@ -1204,7 +1204,7 @@ fn a_memory_limit_gives_identical_output_and_the_same_snapshot() {
 /// 0.25 two files with disjoint `document_id` ranges (the generator's
 /// duplicate keys are in the second). Under a 64 MiB limit (262 144 rows a
 /// key range) the duplicate-key pass runs in two ranges of ids, one per
-/// file; with no limit (8M rows a range) it is one query. Same snapshot:
+/// file; with no limit (2M rows a range) it is one query. Same snapshot:
 /// the duplicate keys, and so the rejects, are found either way.
 #[test]
 fn the_duplicate_key_pass_in_ranges_of_document_ids_publishes_the_same_snapshot() {
