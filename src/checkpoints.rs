@@ -136,8 +136,8 @@ pub async fn plan_view(ctx: &SessionContext, view: &View) -> datafusion::error::
 /// Input rows per key range (at most; fewer under a memory limit): about
 /// 670K documents of 3 lines. A smaller hash table is probed faster: at
 /// scale 10 the candidates took a median 2.2 s in ranges of 2M rows against
-/// 2.9 s in ranges of 8M (2.4 s at 1M, whose 53 queries each open a file;
-/// BENCHMARKS.md, "Smaller key ranges").
+/// 2.9 s in ranges of 8M (2.4 s at 1M, 52 queries; BENCHMARKS.md, "The
+/// product after the season join, smaller key ranges").
 const ROWS_PER_KEY_RANGE: u64 = 2_000_000;
 
 /// Under `[limits] memory`, a key range holds at most the limit / this many
