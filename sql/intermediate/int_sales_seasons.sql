@@ -20,9 +20,9 @@
 -- The day -> season table is the left (hash) side of the join; the sales
 -- rows stream through, and only counted rows carry a date to match (a null
 -- key matches nothing) (docs/SEMANTICS.md, "Plans"). The product is
--- computed after the join and its filter, so only the lines in a window
--- pay for it (at scale 10, 18M of 51M rows: BENCHMARKS.md, "The product
--- after the season join, smaller key ranges"). The filter names the matched day
+-- computed after the join and its filter, so only the rows they keep pay
+-- for it (at scale 10, 18M of 51M rows: BENCHMARKS.md, "The product after
+-- the season join, smaller key ranges"). The filter names the matched day
 -- (d.document_date), which the last projection drops: DataFusion moves a
 -- projection that narrows the rows' columns below a filter on columns it
 -- keeps, which would compute the product for every row (tests/plans.rs).
