@@ -179,6 +179,14 @@ async fn checkpointed_session() -> (
     (dir, scratch, ctx, views)
 }
 
+/// The job view called `name`.
+fn named<'a>(views: &'a [zafra::views::View], name: &str) -> &'a zafra::views::View {
+    views
+        .iter()
+        .find(|v| v.name == name)
+        .unwrap_or_else(|| panic!("no view `{name}`"))
+}
+
 /// The physical plan a run computes the checkpoint `view` with.
 async fn checkpoint_plan(
     ctx: &datafusion::prelude::SessionContext,
@@ -265,10 +273,7 @@ async fn the_signed_amounts_are_computed_after_the_season_filter() {
     // season join and its filter keep (at scale 10, 18M of 51M), not for
     // every sales row: the filter sits between the join and the projection.
     let (_dir, _scratch, ctx, views) = checkpointed_session().await;
-    let view = views
-        .iter()
-        .find(|v| v.name == "int_sales_outcomes")
-        .expect("int_sales_outcomes");
+    let view = named(&views, "int_sales_outcomes");
     let plan = checkpoint_plan(&ctx, view).await;
     let below = below_the_signed_amounts(&plan).expect("a projection computes the amounts");
     assert!(
@@ -412,10 +417,7 @@ async fn the_value_buckets_sort_nothing_beyond_the_segments() {
 #[tokio::test]
 async fn the_client_figures_checkpoint_joins_in_partitions_and_reads_no_sales() {
     let (_dir, _scratch, ctx, views) = checkpointed_session().await;
-    let view = views
-        .iter()
-        .find(|v| v.name == "int_client_figures")
-        .expect("int_client_figures");
+    let view = named(&views, "int_client_figures");
     let hash_joins = |plan: &Arc<dyn ExecutionPlan>| {
         let mut found = Vec::new();
         build_sides(plan, |_| true, &mut found);
@@ -460,7 +462,7 @@ async fn the_known_clients_are_grouped_once_per_run_not_once_per_reader() {
     let (_dir, _scratch, ctx, views) = checkpointed_session().await;
     assert!(zafra::checkpoints::CHECKPOINTS.contains(&"int_known_clients"));
     for name in ["int_cadastre", "int_sales_outcomes"] {
-        let view = views.iter().find(|v| v.name == name).expect("view");
+        let view = named(&views, name);
         let planned = checkpoint_plan(&ctx, view).await;
         assert_eq!(count_nodes(&planned, is_clients_scan), 0, "{name}");
         let text = displayable(planned.as_ref()).indent(true).to_string();
