@@ -37,6 +37,12 @@ pub struct SessionSettings {
 /// the partial step there hashed every document twice (BENCHMARKS.md, "The
 /// duplicate-key pass without a 51M-key table").
 ///
+/// Parquet scans leave filters to a filter over the decoded rows
+/// (`pushdown_filters` off): measured over the whole run at scale 10 it
+/// bought nothing (BENCHMARKS.md, "Where the time goes"). The one exception
+/// is the sorted ranges of an output under a memory limit, each of which
+/// keeps a share of a checkpoint (`pipeline::filtering_scans`).
+///
 /// With a memory limit, every sort reserves `limit / 256` (at most the
 /// default 10 MiB) up front to merge its spills: the default per sort and
 /// partition would exhaust small pools.
