@@ -10,7 +10,7 @@ fn main() {
     let manifest = std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
     let root = Path::new(&manifest).join("sql");
     println!("cargo:rerun-if-changed=sql");
-    let mut files: Vec<(String, String, PathBuf)> = Vec::new();
+    let mut files: Vec<(String, String)> = Vec::new();
     for layer in sorted_entries(&root) {
         if !layer.is_dir() {
             continue;
@@ -23,18 +23,20 @@ fn main() {
                     .and_then(|s| s.to_str())
                     .unwrap_or_else(|| panic!("non-UTF-8 file name {}", file.display()))
                     .to_string();
-                files.push((layer_name.clone(), stem, file));
+                files.push((layer_name.clone(), stem));
             }
         }
     }
+    // The paths are relative to the package folder, resolved when the crate
+    // compiles: a target folder shared by two checkouts (CI's clone and a
+    // work tree) must never embed the other checkout's SQL, and cargo does
+    // not rerun this script when only the checkout's folder changes.
     let mut out = String::from("&[\n");
-    for (layer, name, path) in &files {
-        let path = path
-            .to_str()
-            .unwrap_or_else(|| panic!("non-UTF-8 path {}", path.display()));
+    for (layer, name) in &files {
+        let relative = format!("/sql/{layer}/{name}.sql");
         let _ = writeln!(
             out,
-            "    SqlFile {{ folder: {layer:?}, name: {name:?}, sql: include_str!({path:?}) }},"
+            "    SqlFile {{ folder: {layer:?}, name: {name:?}, sql: include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), {relative:?})) }},"
         );
     }
     out.push_str("]\n");

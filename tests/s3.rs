@@ -147,14 +147,21 @@ fn faults_on_s3_never_commit_a_partial_snapshot() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let input = dataset(&tmp.path().join("in"), &[]);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    for when in [When::Before, When::After] {
-        rt.block_on(sweep(&input, when, false, |i| {
-            format!("s3://zafra/faults-{when:?}-{i}")
-        }));
-    }
+    // Both sweeps at once, each on a thread and runtime of its own: they
+    // share the server and the credentials, and each has its own prefixes.
+    std::thread::scope(|scope| {
+        for when in [When::Before, When::After] {
+            let input = &input;
+            scope.spawn(move || {
+                let rt = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(sweep(input, when, false, |i| {
+                    format!("s3://zafra/faults-{when:?}-{i}")
+                }));
+            });
+        }
+    });
 }

@@ -222,8 +222,7 @@ fn slt_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
     let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
     let root = Path::new(&manifest_dir()).join("tests").join("slt");
     let mut all_files = Vec::new();
@@ -257,26 +256,10 @@ async fn main() {
         "no .slt files found under {}",
         root.display()
     );
-    let mut failures = Vec::new();
-    for file in &files {
-        let mut runner = sqllogictest::Runner::new(|| async {
-            Ok(ZafraDb {
-                ctx: new_context()?,
-            })
-        });
-        let name = file
-            .strip_prefix(&root)
-            .unwrap_or(file)
-            .display()
-            .to_string();
-        match runner.run_file_async(file).await {
-            Ok(()) => println!("ok    {name}"),
-            Err(e) => {
-                println!("FAIL  {name}\n{e}\n");
-                failures.push(name);
-            }
-        }
-    }
+    let failures: Vec<String> = run_files(&root, &files)
+        .into_iter()
+        .filter_map(|(name, outcome)| outcome.is_err().then_some(name))
+        .collect();
     if !failures.is_empty() || !layout_ok {
         let mut why = Vec::new();
         if !failures.is_empty() {
@@ -298,6 +281,70 @@ async fn main() {
         std::process::exit(1);
     }
     println!("{} slt files passed", files.len());
+}
+
+/// Runs the files on as many threads as the machine has cores
+/// (`ZAFRA_SLT_THREADS` when set), each file on a fresh session of its own
+/// and a single-threaded runtime. Prints each file's outcome as it ends
+/// (in the order they end) and returns them in the files' order. Planning a
+/// view stack is single-threaded work: files in parallel, not partitions,
+/// keep both cores busy.
+fn run_files(root: &Path, files: &[PathBuf]) -> Vec<(String, Result<(), String>)> {
+    let threads = std::env::var("ZAFRA_SLT_THREADS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, files.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let outcomes: Vec<std::sync::Mutex<Option<Result<(), String>>>> =
+        files.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("a tokio runtime for the slt files");
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let Some(file) = files.get(i) else { break };
+                    let outcome = runtime.block_on(run_file(file));
+                    let name = file.strip_prefix(root).unwrap_or(file).display();
+                    match &outcome {
+                        Ok(()) => println!("ok    {name}"),
+                        Err(e) => println!("FAIL  {name}\n{e}\n"),
+                    }
+                    *outcomes[i].lock().expect("no thread panics holding it") = Some(outcome);
+                }
+            });
+        }
+    });
+    files
+        .iter()
+        .zip(outcomes)
+        .map(|(file, outcome)| {
+            let name = file
+                .strip_prefix(root)
+                .unwrap_or(file)
+                .display()
+                .to_string();
+            let outcome = outcome
+                .into_inner()
+                .expect("no thread panics holding it")
+                .unwrap_or_else(|| Err("not run: its thread stopped".to_string()));
+            (name, outcome)
+        })
+        .collect()
+}
+
+/// One file on a fresh session: `Err` holds the runner's report.
+async fn run_file(file: &Path) -> Result<(), String> {
+    let mut runner = sqllogictest::Runner::new(|| async {
+        Ok(ZafraDb {
+            ctx: new_context()?,
+        })
+    });
+    runner.run_file_async(file).await.map_err(|e| e.to_string())
 }
 
 /// The package folder at run time (cargo sets it when running tests): a

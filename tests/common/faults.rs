@@ -190,21 +190,43 @@ pub async fn sweep(
     output: impl Fn(usize) -> String,
 ) {
     let input = input.to_path_buf();
+    let input_loc = Location::parse(input.to_str().unwrap()).unwrap();
+    // With `replace`, a different snapshot (other thresholds) is committed
+    // once, by a real run, and each iteration starts from a copy of that
+    // output folder: the faulty run replaces it.
+    let template = if replace {
+        let root = format!("{}-committed-before", output(0));
+        assert!(
+            !root.contains("://"),
+            "replace sweeps copy a local output folder: {root}"
+        );
+        let dir = std::path::PathBuf::from(&root);
+        let old = job(&input, &dir, "[segments]\nhigh_potential = \"1\"\n");
+        zafra::pipeline::run_at(
+            &old,
+            &options(false),
+            &input_loc,
+            &Location::parse(&root).unwrap(),
+        )
+        .await
+        .unwrap();
+        Some(dir)
+    } else {
+        None
+    };
     let mut index = 0;
     loop {
         let out_root = output(index);
         let out_dir = std::path::PathBuf::from(&out_root);
         let plain_out = Location::parse(&out_root).unwrap();
-        let input_loc = Location::parse(input.to_str().unwrap()).unwrap();
-        let before = if replace {
-            // Commit a different snapshot first (other thresholds).
-            let old = job(&input, &out_dir, "[segments]\nhigh_potential = \"1\"\n");
-            zafra::pipeline::run_at(&old, &options(false), &input_loc, &plain_out)
-                .await
-                .unwrap();
-            committed_digest(&plain_out).await
-        } else {
-            None
+        let before = match &template {
+            Some(dir) => {
+                copy_folder(dir, &out_dir);
+                let digest = committed_digest(&plain_out).await;
+                assert!(digest.is_some(), "the copied snapshot is committed");
+                digest
+            }
+            None => None,
         };
         let faulty = Arc::new(Faulty {
             inner: Arc::clone(plain_out.store()),
@@ -265,4 +287,19 @@ pub async fn sweep(
         index += 1;
     }
     assert!(index > 5, "too few requests swept: {index}");
+}
+
+/// Copies a local folder tree (the committed-before output of a replace
+/// sweep) into a new folder.
+fn copy_folder(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_folder(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
 }
