@@ -441,10 +441,6 @@ fn replace_stalled_while_another_replace_runs() {
         replace(Cfg::B),
         replace(Cfg::C),
     );
-}
-
-#[test]
-fn replace_stalled_while_a_replace_of_the_same_content_runs() {
     all_steps(
         None,
         "p6",
@@ -454,58 +450,34 @@ fn replace_stalled_while_a_replace_of_the_same_content_runs() {
     );
 }
 
-/// An Airflow retry while the first try still runs.
+/// An Airflow retry while the first try still runs, and other first runs.
 #[test]
-fn first_run_stalled_while_a_retry_runs() {
+fn first_run_stalled_while_a_retry_or_another_run_runs() {
     all_steps(None, "p3", None, normal(Cfg::A), normal(Cfg::A));
-}
-
-#[test]
-fn first_run_stalled_while_a_run_of_other_content_runs() {
     all_steps(None, "p4", None, normal(Cfg::A), normal(Cfg::B));
-}
-
-#[test]
-fn first_run_stalled_while_a_replace_runs() {
     all_steps(None, "p5", None, normal(Cfg::A), replace(Cfg::B));
 }
 
-// The same pairs on moto's S3 server, one test each (each starts its own
-// server), so the test threads share them out.
 #[test]
-fn interleavings_on_s3_replace_stalled_while_a_normal_run_runs() {
+fn interleavings_on_s3() {
     let moto = start_moto();
+    let m = Some(&moto);
     all_steps(
-        Some(&moto),
+        m,
         "p1",
         Some(normal(Cfg::A)),
         replace(Cfg::B),
         normal(Cfg::A),
     );
-}
-
-#[test]
-fn interleavings_on_s3_replace_stalled_while_another_replace_runs() {
-    let moto = start_moto();
     all_steps(
-        Some(&moto),
+        m,
         "p2",
         Some(normal(Cfg::A)),
         replace(Cfg::B),
         replace(Cfg::C),
     );
-}
-
-#[test]
-fn interleavings_on_s3_first_run_stalled_while_a_retry_runs() {
-    let moto = start_moto();
-    all_steps(Some(&moto), "p3", None, normal(Cfg::A), normal(Cfg::A));
-}
-
-#[test]
-fn interleavings_on_s3_first_run_stalled_while_a_replace_runs() {
-    let moto = start_moto();
-    all_steps(Some(&moto), "p5", None, normal(Cfg::A), replace(Cfg::B));
+    all_steps(m, "p3", None, normal(Cfg::A), normal(Cfg::A));
+    all_steps(m, "p5", None, normal(Cfg::A), replace(Cfg::B));
 }
 
 /// 50 races of 2–3 runs of the same date started at random offsets, some
