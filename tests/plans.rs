@@ -209,40 +209,50 @@ async fn physical(ctx: &datafusion::prelude::SessionContext, view: &str) -> Arc<
         .expect("physical plan")
 }
 
-/// For each job view, what `walk` finds in its physical plan.
-async fn found_in_each_view(
-    ctx: &datafusion::prelude::SessionContext,
-    walk: impl Fn(&Arc<dyn ExecutionPlan>, &mut Vec<String>),
-) -> Vec<(String, Vec<String>)> {
-    let mut each = Vec::new();
-    for view in zafra::views::job_views().expect("views") {
-        let mut found = Vec::new();
-        walk(&physical(ctx, view.name).await, &mut found);
-        each.push((view.name.to_string(), found));
-    }
-    each
-}
-
-#[tokio::test]
-async fn no_join_builds_a_hash_table_of_raw_sales_rows() {
+/// Two properties of every job view's physical plan, checked on one
+/// planning pass: planning each view's whole inlined stack is the slow part
+/// of this file, so the views are planned once, half on each of two threads.
+/// No join builds a hash table of raw sales rows, and sales rows find their
+/// seasons by an equi-join, not a range join.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn raw_sales_rows_build_no_hash_table_and_find_seasons_by_an_equi_join() {
     let (_dir, ctx) = session().await;
-    for (view, found) in found_in_each_view(&ctx, |p, f| build_sides(p, reads_raw_sales, f)).await {
-        assert!(
-            found.is_empty(),
-            "view `{view}` builds on raw sales rows in: {found:#?}"
-        );
+    let names: Vec<&'static str> = zafra::views::job_views()
+        .expect("views")
+        .iter()
+        .map(|v| v.name)
+        .collect();
+    let (first, second) = names.split_at(names.len() / 2);
+    let halves = [first.to_vec(), second.to_vec()].map(|half| {
+        let ctx = ctx.clone();
+        tokio::spawn(async move {
+            let mut each = Vec::new();
+            for view in half {
+                let plan = physical(&ctx, view).await;
+                let mut built = Vec::new();
+                build_sides(&plan, reads_raw_sales, &mut built);
+                let mut ranged = Vec::new();
+                sales_range_joins(&plan, &mut ranged);
+                each.push((view, built, ranged));
+            }
+            each
+        })
+    });
+    let mut checked = 0;
+    for half in halves {
+        for (view, built, ranged) in half.await.expect("planning thread") {
+            assert!(
+                built.is_empty(),
+                "view `{view}` builds on raw sales rows in: {built:#?}"
+            );
+            assert!(
+                ranged.is_empty(),
+                "view `{view}` range-joins raw sales rows in: {ranged:#?}"
+            );
+            checked += 1;
+        }
     }
-}
-
-#[tokio::test]
-async fn sales_rows_find_their_seasons_by_an_equi_join_not_a_range_join() {
-    let (_dir, ctx) = session().await;
-    for (view, found) in found_in_each_view(&ctx, sales_range_joins).await {
-        assert!(
-            found.is_empty(),
-            "view `{view}` range-joins raw sales rows in: {found:#?}"
-        );
-    }
+    assert_eq!(checked, names.len(), "every job view planned");
 }
 
 /// The operators between the projection that computes the signed amounts

@@ -284,8 +284,8 @@ fn main() {
 }
 
 /// Runs the files on as many threads as the machine has cores
-/// (`ZAFRA_SLT_THREADS` when set), each file on a fresh session of its own
-/// and a single-threaded runtime. Prints each file's outcome as it ends
+/// (`ZAFRA_SLT_THREADS` when set), each file on a fresh session and a
+/// runtime of its own (two workers, as the job's). Prints each file's outcome as it ends
 /// (in the order they end) and returns them in the files' order. Planning a
 /// view stack is single-threaded work: files in parallel, not partitions,
 /// keep both cores busy.
@@ -301,7 +301,8 @@ fn run_files(root: &Path, files: &[PathBuf]) -> Vec<(String, Result<(), String>)
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| {
-                let runtime = tokio::runtime::Builder::new_current_thread()
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
                     .enable_all()
                     .build()
                     .expect("a tokio runtime for the slt files");
