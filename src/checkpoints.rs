@@ -14,7 +14,8 @@ use crate::views::View;
 /// once, writes it as Parquet to the scratch folder and re-registers the name
 /// as that Parquet table (by URL), so later views read it instead of
 /// recomputing it. Results are identical either way (the SQL tests run
-/// without checkpoints).
+/// without checkpoints, except the files that ask for them with
+/// `CHECKPOINT ZAFRA VIEWS`).
 pub const CHECKPOINTS: &[&str] = &[
     "val_sales_candidate_documents",
     "val_sales_duplicate_keys",

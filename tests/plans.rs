@@ -209,50 +209,31 @@ async fn physical(ctx: &datafusion::prelude::SessionContext, view: &str) -> Arc<
         .expect("physical plan")
 }
 
-/// Two properties of every job view's physical plan, checked on one
-/// planning pass: planning each view's whole inlined stack is the slow part
-/// of this file, so the views are planned once, half on each of two threads.
-/// No join builds a hash table of raw sales rows, and sales rows find their
-/// seasons by an equi-join, not a range join.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+/// Two properties of every job view's physical plan as a run plans it
+/// (over the checkpoints computed before it, the checkpoints with their
+/// session settings), checked on one planning pass: no join builds a hash
+/// table of raw sales rows, and sales rows find their seasons by an
+/// equi-join, not a range join.
+#[tokio::test]
 async fn raw_sales_rows_build_no_hash_table_and_find_seasons_by_an_equi_join() {
-    let (_dir, ctx) = session().await;
-    let names: Vec<&'static str> = zafra::views::job_views()
-        .expect("views")
-        .iter()
-        .map(|v| v.name)
-        .collect();
-    let (first, second) = names.split_at(names.len() / 2);
-    let halves = [first.to_vec(), second.to_vec()].map(|half| {
-        let ctx = ctx.clone();
-        tokio::spawn(async move {
-            let mut each = Vec::new();
-            for view in half {
-                let plan = physical(&ctx, view).await;
-                let mut built = Vec::new();
-                build_sides(&plan, reads_raw_sales, &mut built);
-                let mut ranged = Vec::new();
-                sales_range_joins(&plan, &mut ranged);
-                each.push((view, built, ranged));
-            }
-            each
-        })
-    });
-    let mut checked = 0;
-    for half in halves {
-        for (view, built, ranged) in half.await.expect("planning thread") {
-            assert!(
-                built.is_empty(),
-                "view `{view}` builds on raw sales rows in: {built:#?}"
-            );
-            assert!(
-                ranged.is_empty(),
-                "view `{view}` range-joins raw sales rows in: {ranged:#?}"
-            );
-            checked += 1;
-        }
+    let (_dir, _scratch, ctx, views) = checkpointed_session().await;
+    for view in &views {
+        let plan = checkpoint_plan(&ctx, view).await;
+        let mut built = Vec::new();
+        build_sides(&plan, reads_raw_sales, &mut built);
+        assert!(
+            built.is_empty(),
+            "view `{}` builds on raw sales rows in: {built:#?}",
+            view.name
+        );
+        let mut ranged = Vec::new();
+        sales_range_joins(&plan, &mut ranged);
+        assert!(
+            ranged.is_empty(),
+            "view `{}` range-joins raw sales rows in: {ranged:#?}",
+            view.name
+        );
     }
-    assert_eq!(checked, names.len(), "every job view planned");
 }
 
 /// The operators between the projection that computes the signed amounts

@@ -12,9 +12,12 @@
 //! file has created so far, `LOAD ZAFRA DIFF VIEWS` the views of
 //! `zafra diff`, `LOAD ZAFRA REPORT VIEWS` those of `zafra report`,
 //! `LOAD ZAFRA PREVIEW VIEWS` those of `zafra preview` (with the job views
-//! it reuses, bound as the command binds them), and `RESET ZAFRA SESSION` replaces the session with a fresh
-//! one (no table, no view), so that a file can hold several independent
-//! scenarios. `tests/slt/parts/inputs.slt.part` starts a fresh session and
+//! it reuses, bound as the command binds them), `CHECKPOINT ZAFRA VIEWS`
+//! computes the views a run checkpoints over the rows inserted so far and
+//! creates the job views again over them, as a run does (for files whose
+//! view reads a deep stack several times: see `checkpoint_job_views`), and
+//! `RESET ZAFRA SESSION` replaces the session with a fresh one (no table,
+//! no view), so that a file can hold several independent scenarios. `tests/slt/parts/inputs.slt.part` starts a fresh session and
 //! creates the input tables (canonical types) and the parameter tables,
 //! empty, then loads the views; files insert their own rows.
 //!
@@ -57,6 +60,12 @@ impl AsyncDB for ZafraDb {
         let directive = sql.trim().trim_end_matches(';').to_ascii_uppercase();
         if directive == "RESET ZAFRA SESSION" {
             self.ctx = new_context()?;
+            return Ok(DBOutput::StatementComplete(0));
+        }
+        if directive == "CHECKPOINT ZAFRA VIEWS" {
+            checkpoint_job_views(&self.ctx)
+                .await
+                .map_err(|e| DbError(error_chain(&e)))?;
             return Ok(DBOutput::StatementComplete(0));
         }
         if directive == "LOAD ZAFRA PREVIEW VIEWS" {
@@ -112,6 +121,41 @@ impl AsyncDB for ZafraDb {
     async fn sleep(dur: std::time::Duration) {
         tokio::time::sleep(dur).await;
     }
+}
+
+/// `CHECKPOINT ZAFRA VIEWS`: creates the job's views again, in order, over
+/// the rows the file's tables hold now, and computes those a run
+/// checkpoints (`zafra::checkpoints::CHECKPOINTS`) once, as in-memory tables
+/// with the schema of their physical plan (a run writes that schema to its
+/// checkpoint file). Later queries then plan each view over the views it
+/// reads, as a run does, instead of inlining the whole stack below it: a
+/// view that reads a deep view several times (`int_campaign_overlap` reads
+/// `int_campaign_list_members` four times) takes minutes to plan inlined in
+/// a debug build. Rows inserted afterwards are not seen by the checkpoints.
+async fn checkpoint_job_views(
+    ctx: &SessionContext,
+) -> Result<(), datafusion::error::DataFusionError> {
+    let views = zafra::views::job_views()
+        .map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?;
+    for view in &views {
+        let df = zafra::checkpoints::plan_view(ctx, view).await?;
+        let table: std::sync::Arc<dyn datafusion::datasource::TableProvider> =
+            if zafra::checkpoints::CHECKPOINTS.contains(&view.name) {
+                let task = std::sync::Arc::new(df.task_ctx());
+                let plan = df.create_physical_plan().await?;
+                let schema = plan.schema();
+                let batches = datafusion::physical_plan::collect(plan, task).await?;
+                std::sync::Arc::new(datafusion::datasource::MemTable::try_new(
+                    schema,
+                    vec![batches],
+                )?)
+            } else {
+                df.into_view()
+            };
+        ctx.deregister_table(view.name)?;
+        ctx.register_table(view.name, table)?;
+    }
+    Ok(())
 }
 
 fn new_context() -> Result<SessionContext, DbError> {
@@ -256,10 +300,7 @@ fn main() {
         "no .slt files found under {}",
         root.display()
     );
-    let failures: Vec<String> = run_files(&root, &files)
-        .into_iter()
-        .filter_map(|(name, outcome)| outcome.is_err().then_some(name))
-        .collect();
+    let failures = run_files(&root, &files);
     if !failures.is_empty() || !layout_ok {
         let mut why = Vec::new();
         if !failures.is_empty() {
@@ -285,19 +326,28 @@ fn main() {
 
 /// Runs the files on as many threads as the machine has cores
 /// (`ZAFRA_SLT_THREADS` when set), each file on a fresh session and a
-/// runtime of its own (two workers, as the job's). Prints each file's outcome as it ends
-/// (in the order they end) and returns them in the files' order. Planning a
-/// view stack is single-threaded work: files in parallel, not partitions,
-/// keep both cores busy.
-fn run_files(root: &Path, files: &[PathBuf]) -> Vec<(String, Result<(), String>)> {
+/// runtime of its own (two workers, as the job's). Prints each file's
+/// outcome and wall time as it ends (in the order they end) and returns the
+/// names of the files that failed, in the files' order. Planning a view
+/// stack is single-threaded work: files in parallel, not partitions, keep
+/// both cores busy.
+fn run_files(root: &Path, files: &[PathBuf]) -> Vec<String> {
     let threads = std::env::var("ZAFRA_SLT_THREADS")
         .ok()
         .and_then(|v| v.parse::<usize>().ok())
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .clamp(1, files.len().max(1));
+    let name = |file: &PathBuf| {
+        file.strip_prefix(root)
+            .unwrap_or(file)
+            .display()
+            .to_string()
+    };
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let outcomes: Vec<std::sync::Mutex<Option<Result<(), String>>>> =
-        files.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    let passed: Vec<std::sync::atomic::AtomicBool> = files
+        .iter()
+        .map(|_| std::sync::atomic::AtomicBool::new(false))
+        .collect();
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| {
@@ -309,32 +359,24 @@ fn run_files(root: &Path, files: &[PathBuf]) -> Vec<(String, Result<(), String>)
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                     let Some(file) = files.get(i) else { break };
+                    let started = std::time::Instant::now();
                     let outcome = runtime.block_on(run_file(file));
-                    let name = file.strip_prefix(root).unwrap_or(file).display();
+                    let secs = started.elapsed().as_secs_f64();
                     match &outcome {
-                        Ok(()) => println!("ok    {name}"),
-                        Err(e) => println!("FAIL  {name}\n{e}\n"),
+                        Ok(()) => println!("ok    {} ({secs:.1} s)", name(file)),
+                        Err(e) => println!("FAIL  {} ({secs:.1} s)\n{e}\n", name(file)),
                     }
-                    *outcomes[i].lock().expect("no thread panics holding it") = Some(outcome);
+                    passed[i].store(outcome.is_ok(), std::sync::atomic::Ordering::SeqCst);
                 }
             });
         }
     });
+    // A file whose thread stopped (a panic) was never marked passed.
     files
         .iter()
-        .zip(outcomes)
-        .map(|(file, outcome)| {
-            let name = file
-                .strip_prefix(root)
-                .unwrap_or(file)
-                .display()
-                .to_string();
-            let outcome = outcome
-                .into_inner()
-                .expect("no thread panics holding it")
-                .unwrap_or_else(|| Err("not run: its thread stopped".to_string()));
-            (name, outcome)
-        })
+        .zip(&passed)
+        .filter(|(_, ok)| !ok.load(std::sync::atomic::Ordering::SeqCst))
+        .map(|(file, _)| name(file))
         .collect()
 }
 
