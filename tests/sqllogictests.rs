@@ -17,9 +17,10 @@
 //! creates the job views again over them, as a run does (for files whose
 //! view reads a deep stack several times: see `checkpoint_job_views`), and
 //! `RESET ZAFRA SESSION` replaces the session with a fresh one (no table,
-//! no view), so that a file can hold several independent scenarios. `tests/slt/parts/inputs.slt.part` starts a fresh session and
-//! creates the input tables (canonical types) and the parameter tables,
-//! empty, then loads the views; files insert their own rows.
+//! no view), so that a file can hold several independent scenarios.
+//! `tests/slt/parts/inputs.slt.part` starts a fresh session and creates the
+//! input tables (canonical types) and the parameter tables, empty, then
+//! loads the views; files insert their own rows.
 //!
 //! Values are printed with Arrow's display: NULL as `NULL`, an empty string
 //! as `(empty)`, decimals with their scale (`1.50`).
