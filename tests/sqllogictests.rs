@@ -39,6 +39,10 @@ use sqllogictest::{AsyncDB, DBOutput, DefaultColumnType};
 
 struct ZafraDb {
     ctx: SessionContext,
+    /// The checkpoints of the last `CHECKPOINT ZAFRA VIEWS`, which the
+    /// session reads, and the folder holding them (both removed when
+    /// replaced or dropped, the scratch first).
+    checkpoints: Option<(zafra::checkpoints::Scratch, tempfile::TempDir)>,
 }
 
 #[derive(Debug)]
@@ -64,9 +68,7 @@ impl AsyncDB for ZafraDb {
             return Ok(DBOutput::StatementComplete(0));
         }
         if directive == "CHECKPOINT ZAFRA VIEWS" {
-            checkpoint_job_views(&self.ctx)
-                .await
-                .map_err(|e| DbError(error_chain(&e)))?;
+            self.checkpoints = Some(checkpoint_job_views(&self.ctx).await?);
             return Ok(DBOutput::StatementComplete(0));
         }
         if directive == "LOAD ZAFRA PREVIEW VIEWS" {
@@ -125,38 +127,31 @@ impl AsyncDB for ZafraDb {
 }
 
 /// `CHECKPOINT ZAFRA VIEWS`: creates the job's views again, in order, over
-/// the rows the file's tables hold now, and computes those a run
-/// checkpoints (`zafra::checkpoints::CHECKPOINTS`) once, as in-memory tables
-/// with the schema of their physical plan (a run writes that schema to its
-/// checkpoint file). Later queries then plan each view over the views it
-/// reads, as a run does, instead of inlining the whole stack below it: a
-/// view that reads a deep view several times (`int_campaign_overlap` reads
+/// the rows the file's tables hold now, as a run does
+/// (`zafra::checkpoints::register_views_checkpointed`): the views a run
+/// checkpoints are computed once into Parquet files in the returned scratch
+/// folder (inside the returned temporary folder) and registered by URL. Later queries then plan each view over the views
+/// it reads instead of inlining the whole stack below it: a view that reads
+/// a deep view several times (`int_campaign_overlap` reads
 /// `int_campaign_list_members` four times) takes minutes to plan inlined in
 /// a debug build. Rows inserted afterwards are not seen by the checkpoints.
 async fn checkpoint_job_views(
     ctx: &SessionContext,
-) -> Result<(), datafusion::error::DataFusionError> {
-    let views = zafra::views::job_views()
-        .map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?;
+) -> Result<(zafra::checkpoints::Scratch, tempfile::TempDir), DbError> {
+    let views = zafra::views::job_views().map_err(|e| DbError(error_chain(&e)))?;
     for view in &views {
-        let df = zafra::checkpoints::plan_view(ctx, view).await?;
-        let table: std::sync::Arc<dyn datafusion::datasource::TableProvider> =
-            if zafra::checkpoints::CHECKPOINTS.contains(&view.name) {
-                let task = std::sync::Arc::new(df.task_ctx());
-                let plan = df.create_physical_plan().await?;
-                let schema = plan.schema();
-                let batches = datafusion::physical_plan::collect(plan, task).await?;
-                std::sync::Arc::new(datafusion::datasource::MemTable::try_new(
-                    schema,
-                    vec![batches],
-                )?)
-            } else {
-                df.into_view()
-            };
-        ctx.deregister_table(view.name)?;
-        ctx.register_table(view.name, table)?;
+        ctx.deregister_table(view.name)
+            .map_err(|e| DbError(e.to_string()))?;
     }
-    Ok(())
+    // A folder of its own per call: files run on several threads at once.
+    let folder = tempfile::tempdir().map_err(|e| DbError(e.to_string()))?;
+    let scratch = zafra::checkpoints::Scratch::under(&folder.path().to_string_lossy())
+        .map_err(|e| DbError(error_chain(&e)))?;
+    zafra::checkpoints::register_views_checkpointed(ctx, &views, &[], &scratch)
+        .await
+        .map_err(|e| DbError(error_chain(&e)))?
+        .map_err(|e| DbError(error_chain(&e)))?;
+    Ok((scratch, folder))
 }
 
 fn new_context() -> Result<SessionContext, DbError> {
@@ -386,6 +381,7 @@ async fn run_file(file: &Path) -> Result<(), String> {
     let mut runner = sqllogictest::Runner::new(|| async {
         Ok(ZafraDb {
             ctx: new_context()?,
+            checkpoints: None,
         })
     });
     runner.run_file_async(file).await.map_err(|e| e.to_string())
