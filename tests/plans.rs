@@ -237,11 +237,11 @@ async fn raw_sales_rows_build_no_hash_table_and_find_seasons_by_an_equi_join() {
 }
 
 /// The operators between the projection that computes the signed amounts
-/// (the one naming `CREDIT_NOTE`) and the next join below it, as their
-/// names; `None` when no projection computes them.
+/// (the one whose `CASE` is named `signed_amount`) and the next join below
+/// it, as their names; `None` when no projection computes them.
 fn below_the_signed_amounts(plan: &Arc<dyn ExecutionPlan>) -> Option<Vec<String>> {
     let shown = displayable(plan.as_ref()).one_line().to_string();
-    if plan.is::<ProjectionExec>() && shown.contains("CREDIT_NOTE") {
+    if plan.is::<ProjectionExec>() && shown.contains("END as signed_amount") {
         let mut names = Vec::new();
         let mut node = plan.children().first().map(|c| Arc::clone(c));
         while let Some(current) = node {

@@ -9,6 +9,8 @@
 -- row_key is built only for rejected rows (a CASE evaluates its branch only
 -- on the rows that take it); line_no may be registered as an integer
 -- (src/inputs.rs, INTEGER_TEXT_COLUMNS), so the key shows its text.
+-- is_credit_note passes val_sales' flag through (the sign, int_sales_seasons)
+-- and `counted` reads its is_valid, not the texts (val_sales says why).
 --
 -- The small side of each join comes first (its hash table); the sales rows
 -- stream through (docs/SEMANTICS.md, "Plans").
@@ -41,6 +43,8 @@ checked AS (
         s.document_date,
         s.document_type,
         s.status,
+        s.is_credit_note,
+        s.is_valid,
         s.amount,
         s.currency,
         -- The rate's branch first: a CASE's type is its first branch's.
@@ -59,7 +63,7 @@ checked AS (
 outcome AS (
     SELECT
         *,
-        reject_reason IS NULL AND status = 'VALID' AND client_in_scope AS counted
+        reject_reason IS NULL AND is_valid AND client_in_scope AS counted
     FROM checked
 )
 
@@ -70,6 +74,7 @@ SELECT
     document_date,
     document_type,
     status,
+    is_credit_note,
     amount,
     currency,
     fx_rate,

@@ -63,7 +63,7 @@ SELECT
     counted,
     CASE
         WHEN season_id IS NULL THEN NULL
-        WHEN document_type = 'CREDIT_NOTE'
+        WHEN is_credit_note
             THEN -((amount + CAST(0 AS DECIMAL(39, 0))) * (fx_rate + CAST(0 AS DECIMAL(39, 0))))
         ELSE (amount + CAST(0 AS DECIMAL(39, 0))) * (fx_rate + CAST(0 AS DECIMAL(39, 0)))
     END AS signed_amount
