@@ -29,6 +29,7 @@ pub const CHECKPOINTS: &[&str] = &[
     "int_client_segments",
     "int_active_campaigns",
     "int_client_buckets",
+    "int_figure_buckets",
     "int_memberships",
     "int_campaign_list_members",
 ];

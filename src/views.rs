@@ -197,6 +197,7 @@ pub fn preview_binding() -> PreviewBinding {
         views: &[
             "int_segment_rule",
             "int_active_campaigns",
+            "int_campaign_bounds",
             "int_campaign_conditions",
         ],
         bound: &[
@@ -630,6 +631,7 @@ mod tests {
             [
                 "int_segment_rule",
                 "int_active_campaigns",
+                "int_campaign_bounds",
                 "int_campaign_conditions"
             ]
         );

@@ -8,19 +8,25 @@
 -- null when unbounded) and pass/fail. Bounds are inclusive and a null bound
 -- is unbounded; a condition whose flag is false passes. is_member: every
 -- condition passes (a campaign with neither flag reaches every client in
--- scope). This is the only place the rule is written: `memberships` keeps
--- the members, `zafra explain` prints the conditions.
+-- scope). This is where the rule is decided: `memberships` keeps the
+-- members, `zafra explain` prints the conditions, `zafra preview` binds
+-- its ranges in. (int_campaign_candidates filters the pairs with the same
+-- comparisons so that a run evaluates few pairs outside the ranges; it
+-- decides nothing the rule here does not.)
 --
--- The evaluated pairs are the candidates (int_campaign_candidates, a
--- superset of the members) and, for `zafra explain`, every such campaign
--- with the client named in explain_params (one row, null in a run).
+-- The evaluated pairs are the candidates (int_campaign_candidates: in a
+-- run, the pairs within the ranges; in a preview, preview_candidates) and,
+-- for `zafra explain`, every such campaign with the client named in
+-- explain_params (one row, null in a run).
 -- Parameters: explain_params.client_id.
 WITH campaigns AS (
     SELECT
-        campaign_id, season_id, by_potential, potential_min, potential_max,
-        by_billing, billing_min, billing_max
-    FROM int_active_campaigns
-    WHERE status_note IS NULL
+        k.campaign_id, k.season_id, k.by_potential, k.potential_min, k.potential_max,
+        r.potential_low, r.potential_high,
+        k.by_billing, k.billing_min, k.billing_max, r.billing_low, r.billing_high
+    FROM int_active_campaigns AS k
+    INNER JOIN int_campaign_bounds AS r ON r.campaign_id = k.campaign_id
+    WHERE k.status_note IS NULL
 ),
 
 focus AS (
@@ -65,9 +71,13 @@ positioned AS (
             WHEN (k.potential_min IS NULL OR p.potential >= k.potential_min)
                 AND (k.potential_max IS NULL OR p.potential <= k.potential_max) THEN 'inside'
         END AS potential_position,
+        k.potential_low,
+        k.potential_high,
         k.by_billing,
         k.billing_min,
         k.billing_max,
+        k.billing_low,
+        k.billing_high,
         CASE
             WHEN NOT k.by_billing THEN NULL
             WHEN p.billing < k.billing_min THEN 'below'
@@ -84,18 +94,21 @@ positioned AS (
 -- neither 'below' nor 'above'), and otherwise the position is 'below' or
 -- 'above' (condition false) or null (condition null), so both forms have
 -- the same truth value, null included (tests/slt: every pair is checked
--- against the position). On the numbers, `is_member` costs decimal
--- comparisons, not the positions' text, for the many candidates a run
--- filters (int_memberships).
+-- against the position). The numbers are the bounds moved onto the
+-- figures' cents (int_campaign_bounds), which every figure passes exactly
+-- when it passes the bounds as given. So `is_member` costs comparisons of
+-- the figures' own decimals, not the positions' text nor a widening of
+-- each figure to the bounds' 76 digits, for the pairs a run filters
+-- (int_memberships).
 evaluated AS (
     SELECT
         *,
         NOT by_potential
-            OR ((potential_min IS NULL OR potential >= potential_min)
-                AND (potential_max IS NULL OR potential <= potential_max)) AS potential_pass,
+            OR ((potential_low IS NULL OR potential >= potential_low)
+                AND (potential_high IS NULL OR potential <= potential_high)) AS potential_pass,
         NOT by_billing
-            OR ((billing_min IS NULL OR billing >= billing_min)
-                AND (billing_max IS NULL OR billing <= billing_max)) AS billing_pass
+            OR ((billing_low IS NULL OR billing >= billing_low)
+                AND (billing_high IS NULL OR billing <= billing_high)) AS billing_pass
     FROM positioned
 )
 
