@@ -581,3 +581,76 @@ impl std::io::Write for LogWriter {
         Ok(())
     }
 }
+
+/// Every hash join on a client's value bucket (`int_campaign_candidates`),
+/// as a one-line description.
+fn bucket_joins(plan: &Arc<dyn ExecutionPlan>, found: &mut Vec<String>) {
+    if plan.is::<HashJoinExec>() {
+        let shown = displayable(plan.as_ref()).one_line().to_string();
+        let on = shown
+            .split("on=")
+            .nth(1)
+            .and_then(|rest| rest.split("]").next())
+            .unwrap_or_default();
+        if on.contains("potential_bucket") || on.contains("billing_bucket") {
+            found.push(shown);
+        }
+    }
+    for child in plan.children() {
+        bucket_joins(child, found);
+    }
+}
+
+/// Is this node an aggregation of the figure values into buckets
+/// (`int_figure_buckets` computed, not read from its checkpoint)?
+fn aggregates_figure_buckets(plan: &Arc<dyn ExecutionPlan>) -> bool {
+    plan.is::<AggregateExec>()
+        && displayable(plan.as_ref())
+            .one_line()
+            .to_string()
+            .contains("int_figure_values")
+}
+
+#[tokio::test]
+async fn the_campaign_ranges_are_compared_in_the_joins_that_find_the_pairs() {
+    // At scale 10 the value buckets find 20.9M (campaign, client) pairs for
+    // 4.5M members: each bucket join compares the figures with the
+    // campaign's bounds in cents (int_campaign_bounds) as its join filter,
+    // so no pair outside the ranges is copied out of it; and the figure
+    // buckets are read from their checkpoint, not aggregated again for each
+    // reference (BENCHMARKS.md, "Campaign bounds in cents").
+    let (_dir, _scratch, ctx, views) = checkpointed_session().await;
+    assert!(zafra::checkpoints::CHECKPOINTS.contains(&"int_figure_buckets"));
+    let planned = checkpoint_plan(&ctx, named(&views, "int_memberships")).await;
+    let mut joins = Vec::new();
+    bucket_joins(&planned, &mut joins);
+    assert_eq!(joins.len(), 2, "one bucket join per dimension: {joins:?}");
+    for join in &joins {
+        let filter = join
+            .split("filter=")
+            .nth(1)
+            .and_then(|rest| rest.split(", projection=").next())
+            .unwrap_or_default();
+        for bound in [
+            "potential_low",
+            "potential_high",
+            "billing_low",
+            "billing_high",
+        ] {
+            assert!(filter.contains(bound), "{bound} not compared in {join}");
+        }
+    }
+    let diagnostics = physical(&ctx, "campaign_diagnostics").await;
+    for (name, plan) in [
+        ("int_memberships", &planned),
+        ("campaign_diagnostics", &diagnostics),
+    ] {
+        assert_eq!(count_nodes(plan, aggregates_figure_buckets), 0, "{name}");
+        let text = displayable(plan.as_ref()).indent(true).to_string();
+        assert!(text.contains("int_figure_buckets"), "{name}: {text}");
+    }
+    // Without the checkpoint, the same SQL aggregates the figure values.
+    let (_dir, ctx) = session().await;
+    let diagnostics = physical(&ctx, "campaign_diagnostics").await;
+    assert!(count_nodes(&diagnostics, aggregates_figure_buckets) > 0);
+}
