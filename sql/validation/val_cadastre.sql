@@ -1,5 +1,5 @@
 -- val_cadastre: one row per row of the `cadastre` input table, with its
--- row key and its first intra-table problem (docs/SEMANTICS.md, "Row problems"):
+-- first intra-table problem (docs/SEMANTICS.md, "Row problems"):
 -- null key, null value, negative hectares, duplicate key (nulls equal:
 -- a null season_id is a value of the key). Uses no parameters.
 --
@@ -65,10 +65,6 @@ SELECT
     season_id,
     activity,
     productive_ha,
-    concat_ws('|',
-        COALESCE(client_id, '<null>'),
-        COALESCE(parcel_id, '<null>'),
-        COALESCE(season_id, '<null>')) AS row_key,
     CASE
         WHEN client_id IS NULL THEN 'null client_id'
         WHEN parcel_id IS NULL THEN 'null parcel_id'
