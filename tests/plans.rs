@@ -43,17 +43,22 @@ fn build_sides(
     }
 }
 
+/// The filter of a join, from its one-line description (empty when it has
+/// none).
+fn join_filter(shown: &str) -> &str {
+    shown
+        .split("filter=")
+        .nth(1)
+        .and_then(|rest| rest.split(", projection=").next())
+        .unwrap_or_default()
+}
+
 /// Every nested-loop join on a document date range with raw sales rows on
 /// either side (a join with the one-row parameters is not one).
 fn sales_range_joins(plan: &Arc<dyn ExecutionPlan>, found: &mut Vec<String>) {
     if plan.is::<NestedLoopJoinExec>() && plan.children().into_iter().any(reads_raw_sales) {
         let shown = displayable(plan.as_ref()).one_line().to_string();
-        let filter = shown
-            .split("filter=")
-            .nth(1)
-            .and_then(|rest| rest.split(", projection=").next())
-            .unwrap_or_default();
-        if filter.contains("document_date") {
+        if join_filter(&shown).contains("document_date") {
             found.push(shown);
         }
     }
@@ -626,11 +631,7 @@ async fn the_campaign_ranges_are_compared_in_the_joins_that_find_the_pairs() {
     bucket_joins(&planned, &mut joins);
     assert_eq!(joins.len(), 2, "one bucket join per dimension: {joins:?}");
     for join in &joins {
-        let filter = join
-            .split("filter=")
-            .nth(1)
-            .and_then(|rest| rest.split(", projection=").next())
-            .unwrap_or_default();
+        let filter = join_filter(join);
         for bound in [
             "potential_low",
             "potential_high",

@@ -29,7 +29,6 @@ bucket_counts AS (
 plan AS (
     SELECT
         k.campaign_id,
-        k.season_id,
         CASE
             WHEN k.by_potential AND (NOT k.by_billing
                 OR COALESCE(n.potential_buckets, 0) <= COALESCE(n.billing_buckets, 0))
@@ -55,7 +54,7 @@ planned_buckets AS (
 
 unranged AS (
     SELECT
-        p.campaign_id, p.season_id,
+        p.campaign_id, r.season_id,
         r.by_potential, r.potential_low, r.potential_high,
         r.by_billing, r.billing_low, r.billing_high
     FROM plan AS p
