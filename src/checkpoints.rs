@@ -8,6 +8,7 @@ use datafusion::prelude::{DataFrame, SessionContext};
 
 use crate::error::{Error, Result};
 use crate::inputs::{InputFile, InputTable};
+use crate::scratch::{Place, Scratch};
 use crate::views::View;
 
 /// Views whose result later views read several times: a run computes each
@@ -317,108 +318,6 @@ fn parts(view: &str, df: DataFrame, splits: &Splits) -> datafusion::error::Resul
     in_hash_parts(df, column, n)
 }
 
-/// A private scratch folder for checkpoints. On the embedded engine it is
-/// under `ZAFRA_SCRATCH` if set, else the system's temporary folder, and is
-/// removed on drop. On a cluster it is under `[engine] scratch` (storage
-/// every node sees: a shared path or an object-store URL) and is removed by
-/// [`Scratch::remove`] at the end of the run.
-pub struct Scratch {
-    place: Place,
-}
-
-enum Place {
-    /// A folder of this machine's file system (possibly a shared mount).
-    Local(std::path::PathBuf),
-    /// A folder under an object-store root.
-    Store {
-        root: crate::storage::Location,
-        dir: object_store::path::Path,
-    },
-}
-
-/// A name no other run shares: the process id and the clock (the name is
-/// never part of an output).
-fn run_folder_name() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    format!("zafra-{}-{nanos}", std::process::id())
-}
-
-impl Scratch {
-    /// A folder on this machine, for the embedded engine.
-    pub fn new() -> Result<Self> {
-        let base = std::env::var_os("ZAFRA_SCRATCH")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(std::env::temp_dir);
-        Self::local(base.join(run_folder_name()))
-    }
-
-    fn local(dir: std::path::PathBuf) -> Result<Self> {
-        std::fs::create_dir_all(&dir).map_err(|e| {
-            Error::storage_io(format!("creating scratch folder {}", dir.display()), e)
-        })?;
-        Ok(Scratch {
-            place: Place::Local(dir),
-        })
-    }
-
-    /// The scratch folder of a run on `engine`.
-    pub fn for_engine(engine: &crate::config::Engine) -> Result<Self> {
-        match engine {
-            crate::config::Engine::Local => Self::new(),
-            crate::config::Engine::Cluster(cluster) => Self::under(&cluster.scratch),
-        }
-    }
-
-    /// A folder under `root` (a path or URL every node of the cluster sees).
-    pub fn under(root: &str) -> Result<Self> {
-        let location = crate::storage::Location::parse(root)?;
-        let name = run_folder_name();
-        match location.local_root() {
-            Some(path) => Self::local(path.join(name)),
-            None => {
-                let dir = location.path(&name);
-                Ok(Scratch {
-                    place: Place::Store {
-                        root: location,
-                        dir,
-                    },
-                })
-            }
-        }
-    }
-
-    /// Removes the folder now (an object-store folder is not removed on drop).
-    pub async fn remove(&self) {
-        use futures::StreamExt;
-        match &self.place {
-            Place::Local(dir) => {
-                let _ = std::fs::remove_dir_all(dir);
-            }
-            Place::Store { root, dir } => {
-                let store = root.store();
-                let listed = store.list(Some(dir)).map(|meta| meta.map(|m| m.location));
-                let mut deleted = store.delete_stream(listed.boxed());
-                while let Some(outcome) = deleted.next().await {
-                    if let Err(e) = outcome {
-                        tracing::warn!(error = %e, "could not remove a checkpoint file");
-                    }
-                }
-            }
-        }
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        if let Place::Local(dir) = &self.place {
-            let _ = std::fs::remove_dir_all(dir);
-        }
-    }
-}
-
 /// Creates `views` in order, checkpointing those named in [`CHECKPOINTS`]
 /// into `scratch`. Query errors are returned as such (the caller classifies
 /// them: a corrupt input file surfaces here).
@@ -543,7 +442,7 @@ impl Sink {
         let encoding = |e: parquet::errors::ParquetError| {
             Error::internal_from(format!("encoding `{file}`"), e)
         };
-        match &scratch.place {
+        match scratch.place() {
             Place::Local(dir) => {
                 let path = dir.join(file);
                 let handle = std::fs::File::create(&path).map_err(|e| {

@@ -375,7 +375,7 @@ async fn profile_sql(
     let _scratch = match views_as_of {
         None => None,
         Some(as_of) => {
-            let scratch = crate::checkpoints::Scratch::new()?;
+            let scratch = crate::scratch::Scratch::new()?;
             let thresholds = crate::config::Thresholds::default();
             crate::params::register_params(
                 &ctx,

@@ -15,12 +15,12 @@ use datafusion::common::ScalarValue;
 use datafusion::functions_aggregate::expr_fn::{count, max, min, sum};
 use datafusion::prelude::{SessionContext, cast, col, lit};
 
-use crate::checkpoints::Scratch;
 use crate::config::JobConfig;
 use crate::error::{Error, Result, quoted};
 use crate::inputs;
 use crate::params::Params;
 use crate::pipeline::{session, strings};
+use crate::scratch::Scratch;
 use crate::storage::Location;
 
 /// Explains one client as of a date; returns the report text. The views run

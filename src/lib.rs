@@ -27,6 +27,7 @@ pub mod preview;
 pub mod publish;
 pub mod render;
 pub mod report;
+pub mod scratch;
 pub mod session;
 pub mod snapshots;
 pub mod storage;

@@ -16,7 +16,7 @@ use object_store::ObjectStoreExt;
 use sha2::{Digest, Sha256};
 use tracing::{Instrument, info, info_span, warn};
 
-use crate::checkpoints::{self, Scratch};
+use crate::checkpoints;
 use crate::config::{JobConfig, hex};
 use crate::error::{Error, InputError, ReadFailure, Result, quoted};
 use crate::inputs::{self, InputTable, panic_message};
@@ -28,6 +28,7 @@ use crate::manifest::{
 use crate::outputs::{MONEY, OUTPUTS, OutputTable};
 use crate::params::{self, Params};
 use crate::publish::{self, EncodedTable, Outcome, Plan, PublishOptions, Step};
+use crate::scratch::Scratch;
 use crate::storage::Location;
 use crate::views;
 

@@ -91,16 +91,19 @@ impl Fixture {
     }
 }
 
-/// Where snapshots go: a local folder or a prefix on the S3 server.
+/// Where snapshots go: a local folder or a prefix on the S3 server; and the
+/// folder of the runs' scratch folders (`ZAFRA_SCRATCH`).
 struct Target<'a> {
     root: String,
     moto: Option<&'a Moto>,
+    scratch: PathBuf,
 }
 
 impl Target<'_> {
     fn command(&self) -> Command {
         let mut cmd = Command::new(bin());
-        cmd.args(["--log-format", "text"]);
+        cmd.args(["--log-format", "text"])
+            .env("ZAFRA_SCRATCH", &self.scratch);
         if let Some(moto) = self.moto {
             s3_env_std(&mut cmd, &moto.endpoint);
             cmd.env("ZAFRA_S3_RETRY_TIMEOUT_SECS", "10");
@@ -413,7 +416,11 @@ fn all_steps(moto: Option<&Moto>, pair: &str, pre: Option<Mode>, first: Mode, se
                 Some(_) => format!("s3://zafra/{pair}/{name}"),
                 None => fx.root.join("out").join(&name).display().to_string(),
             };
-            let target = Target { root, moto };
+            let target = Target {
+                root,
+                moto,
+                scratch: fx.root.join("scratch"),
+            };
             interleave(&fx, &target, pre, first, second, &step, expired);
         }
     }
@@ -591,6 +598,14 @@ fn races(target: &Target, seed: u64) {
         "{}: leftovers after clean runs:\n{report}",
         target.root
     );
+    // Nor scratch folders: the killed runs' are removed by the runs after
+    // them (a live run's lock keeps its own).
+    let scratch_left = common::scratch_folders(&target.scratch);
+    assert!(
+        scratch_left.is_empty(),
+        "{}: scratch folders after clean runs: {scratch_left:?}",
+        target.root
+    );
 }
 
 #[test]
@@ -599,6 +614,7 @@ fn random_races_on_local_disk() {
     let target = Target {
         root: tmp.path().join("out").display().to_string(),
         moto: None,
+        scratch: tmp.path().join("scratch"),
     };
     races(&target, 0x9E37_79B9_7F4A_7C15);
 }
@@ -606,9 +622,11 @@ fn random_races_on_local_disk() {
 #[test]
 fn random_races_on_s3() {
     let moto = start_moto();
+    let tmp = tempfile::tempdir().unwrap();
     let target = Target {
         root: "s3://zafra/races".to_string(),
         moto: Some(&moto),
+        scratch: tmp.path().join("scratch"),
     };
     races(&target, 0xD1B5_4A32_D192_ED03);
 }

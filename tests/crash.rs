@@ -1,6 +1,7 @@
 //! Crashes and full disks on local storage, with the real binary:
 //! - `kill -9` at many points of runs: afterwards every committed snapshot
-//!   verifies and the next run succeeds;
+//!   verifies and the next run succeeds, and the killed runs' scratch
+//!   folders are removed by the runs after them;
 //! - a file-size limit (`ulimit -f`, SIGXFSZ ignored: writes fail with EFBIG
 //!   as on a full disk): exit 5, nothing committed.
 
@@ -33,6 +34,7 @@ fn kill_9_at_random_points_never_leaves_a_bad_committed_snapshot() {
     let tmp = tempfile::tempdir().unwrap();
     let input = dataset(&tmp.path().join("in"), &[]);
     let out = tmp.path().join("out");
+    let scratch = tmp.path().join("scratch");
     let plain = config(tmp.path(), &input, &out, "");
     let other_dir = tmp.path().join("other");
     std::fs::create_dir_all(&other_dir).unwrap();
@@ -52,6 +54,10 @@ fn kill_9_at_random_points_never_leaves_a_bad_committed_snapshot() {
         state
     };
     let mut killed = 0;
+    // The most scratch folders seen after a killed run: a killed run cannot
+    // remove its own, so this is at least 1 when a kill lands while a run
+    // holds one.
+    let mut most_left = 0;
     for i in 0..30 {
         let date = dates[i % dates.len()];
         let cfg = if (i / 3) % 2 == 0 { &plain } else { &other };
@@ -68,6 +74,7 @@ fn kill_9_at_random_points_never_leaves_a_bad_committed_snapshot() {
                 "--config",
             ])
             .arg(cfg)
+            .env("ZAFRA_SCRATCH", &scratch)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -81,6 +88,7 @@ fn kill_9_at_random_points_never_leaves_a_bad_committed_snapshot() {
         if let Some(code) = status.code() {
             assert_eq!(code, 0, "run {i} ({date}) failed without being killed");
         }
+        most_left = most_left.max(common::scratch_folders(&scratch).len());
         let (code, stdout) = verify_all(&out);
         assert_eq!(code, 0, "after run {i} (killed after {delay:?}):\n{stdout}");
     }
@@ -102,11 +110,23 @@ fn kill_9_at_random_points_never_leaves_a_bad_committed_snapshot() {
                 "--config",
             ])
             .arg(&plain)
+            .env("ZAFRA_SCRATCH", &scratch)
             .stderr(Stdio::null())
             .status()
             .unwrap();
         assert!(status.success());
     }
+    // The killed runs left scratch folders; the runs after them removed
+    // them, and the clean runs their own.
+    assert!(
+        most_left >= 1,
+        "no killed run left a scratch folder: the kills missed the runs"
+    );
+    let scratch_left = common::scratch_folders(&scratch);
+    assert!(
+        scratch_left.is_empty(),
+        "scratch folders after clean runs: {scratch_left:?}"
+    );
     let (code, stdout) = verify_all(&out);
     assert_eq!(code, 0, "{stdout}");
     assert!(

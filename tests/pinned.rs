@@ -57,9 +57,13 @@ fn regex_escape(text: &str) -> String {
 }
 
 /// The binary, run in `dir`, with the default log level and no test hooks.
+/// Its scratch folders go under `dir` (a folder with no file once the runs
+/// end), not the machine's temporary folder: a killed run's folder there
+/// would be removed by this run, and logged.
 fn zafra(dir: &Path, args: &[&str]) -> (String, i32) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_zafra"));
     cmd.current_dir(dir)
+        .env("ZAFRA_SCRATCH", dir.join(".zafra-scratch"))
         .env_remove("ZAFRA_LOG")
         .env_remove("ZAFRA_TEST_PAUSE_AT")
         .env_remove("ZAFRA_TEST_CLOCK_OFFSET_SECS")

@@ -170,12 +170,12 @@ async fn session_with(
 /// computed (the scratch folder lives as long as the returned guard).
 async fn checkpointed_session() -> (
     tempfile::TempDir,
-    zafra::checkpoints::Scratch,
+    zafra::scratch::Scratch,
     datafusion::prelude::SessionContext,
     Vec<zafra::views::View>,
 ) {
     let (dir, ctx) = session_without_views().await;
-    let scratch = zafra::checkpoints::Scratch::new().expect("scratch");
+    let scratch = zafra::scratch::Scratch::new().expect("scratch");
     let views = zafra::views::job_views().expect("views");
     zafra::checkpoints::register_views_checkpointed(&ctx, &views, &[], &scratch)
         .await
@@ -537,7 +537,7 @@ async fn under_a_memory_limit_the_potential_is_computed_in_parts_with_the_same_r
             move || LogWriter(Arc::clone(&log))
         })
         .finish();
-    let scratch = zafra::checkpoints::Scratch::new().expect("scratch");
+    let scratch = zafra::scratch::Scratch::new().expect("scratch");
     {
         let _logging = tracing::subscriber::set_default(subscriber);
         zafra::checkpoints::register_views_checkpointed(&limited, &views, &tables, &scratch)

@@ -42,7 +42,7 @@ struct ZafraDb {
     /// The checkpoints of the last `CHECKPOINT ZAFRA VIEWS`, which the
     /// session reads, and the folder holding them (both removed when
     /// replaced or dropped, the scratch first).
-    checkpoints: Option<(zafra::checkpoints::Scratch, tempfile::TempDir)>,
+    checkpoints: Option<(zafra::scratch::Scratch, tempfile::TempDir)>,
 }
 
 #[derive(Debug)]
@@ -137,7 +137,7 @@ impl AsyncDB for ZafraDb {
 /// a debug build. Rows inserted afterwards are not seen by the checkpoints.
 async fn checkpoint_job_views(
     ctx: &SessionContext,
-) -> Result<(zafra::checkpoints::Scratch, tempfile::TempDir), DbError> {
+) -> Result<(zafra::scratch::Scratch, tempfile::TempDir), DbError> {
     let views = zafra::views::job_views().map_err(|e| DbError(error_chain(&e)))?;
     for view in &views {
         ctx.deregister_table(view.name)
@@ -145,7 +145,7 @@ async fn checkpoint_job_views(
     }
     // A folder of its own per call: files run on several threads at once.
     let folder = tempfile::tempdir().map_err(|e| DbError(e.to_string()))?;
-    let scratch = zafra::checkpoints::Scratch::under(&folder.path().to_string_lossy())
+    let scratch = zafra::scratch::Scratch::under(&folder.path().to_string_lossy())
         .map_err(|e| DbError(error_chain(&e)))?;
     zafra::checkpoints::register_views_checkpointed(ctx, &views, &[], &scratch)
         .await

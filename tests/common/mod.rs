@@ -126,3 +126,19 @@ pub fn files_under(dir: &Path) -> Vec<String> {
     out.sort();
     out
 }
+
+/// The runs' scratch folders (`zafra-*`) directly under `dir`, sorted; none
+/// if `dir` does not exist. (A hidden `.zafra-*` folder is a run's folder
+/// before it is locked: only a kill in that instant leaves one.)
+pub fn scratch_folders(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = entries
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("zafra-"))
+        .collect();
+    out.sort();
+    out
+}
