@@ -108,7 +108,7 @@ def run_zafra(zafra, data, work, memory=None, keep=False):
     seconds, rss, _ = timed([zafra, "--log-format", "json", "run", "--quiet", "--config", str(cfg), "--as-of", AS_OF], env=env)
     manifest = json.loads((out / "_manifests" / f"snapshot_date={AS_OF}.json").read_text())
     files = {o["path"]: o["sha256"] for o in manifest["outputs"]}
-    stages = manifest["timings_ms"]
+    stages = dict(manifest["timings_ms"], run_id=manifest["run_id"])
     if keep:
         return seconds, rss, files, stages, out
     shutil.rmtree(out)
@@ -258,6 +258,8 @@ def main():
         print(f"memory-limited run ({args.memory}): FAILED: {results['zafra_mem_failed']}")
     if results["zafra_mem"]:
         print(f"memory-limited / unlimited = {median([x[0] for x in results['zafra_mem']]) / z:.2f} (identical files: yes)")
+    run_ids = sorted({st.pop("run_id") for st in stages})
+    print(f"zafra run id: {', '.join(run_ids)}")
     keys = sorted({k for st in stages for k in st})
     print("\nzafra stages (median ms): " + ", ".join(f"{k} {median([st.get(k, 0) for st in stages]):.0f}" for k in keys))
     if campaign_rows:

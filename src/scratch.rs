@@ -220,6 +220,24 @@ mod tests {
         }
     }
 
+    fn name_of(scratch: &Scratch) -> String {
+        dir_of(scratch)
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    /// A killed run's folder under `base`: a lock file nobody holds, and a
+    /// checkpoint.
+    fn killed_folder(base: &Path, name: &str) -> PathBuf {
+        let dir = base.join(name);
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join(LOCK_FILE), b"").unwrap();
+        std::fs::write(dir.join("int_potential.parquet"), b"rows").unwrap();
+        dir
+    }
+
     #[test]
     fn a_live_folder_is_locked_and_removed_on_drop() {
         let base = tempfile::tempdir().unwrap();
@@ -253,34 +271,23 @@ mod tests {
     fn the_next_run_removes_only_the_folders_of_ended_runs() {
         let base = tempfile::tempdir().unwrap();
         let live = Scratch::swept_local(base.path()).unwrap();
-        let live_name = dir_of(&live)
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
-        // A killed run's folder: a lock file nobody holds, and checkpoints.
-        let killed = base.path().join("zafra-4242-1");
-        std::fs::create_dir(&killed).unwrap();
-        std::fs::write(killed.join(LOCK_FILE), b"").unwrap();
-        std::fs::write(killed.join("int_potential.parquet"), b"rows").unwrap();
+        let killed = killed_folder(base.path(), "zafra-4242-1");
         // Left alone: a `zafra-` folder without a lock file (an older
-        // version's), a file named like a folder, another tool's folder.
+        // version's), a hidden one (a run's folder before it is locked), a
+        // file named like a folder, another tool's folder.
         std::fs::create_dir(base.path().join("zafra-7-2")).unwrap();
+        killed_folder(base.path(), ".zafra-9-3");
         std::fs::write(base.path().join("zafra-binary"), b"").unwrap();
         std::fs::create_dir(base.path().join("other")).unwrap();
 
         let next = Scratch::swept_local(base.path()).unwrap();
-        let next_name = dir_of(&next)
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
         let mut expected = vec![
+            ".zafra-9-3".to_string(),
             "other".to_string(),
             "zafra-7-2".to_string(),
             "zafra-binary".to_string(),
-            live_name.clone(),
-            next_name,
+            name_of(&live),
+            name_of(&next),
         ];
         expected.sort();
         assert_eq!(folders(base.path()), expected);
@@ -292,9 +299,7 @@ mod tests {
     #[test]
     fn a_cluster_folder_on_a_path_is_not_swept() {
         let base = tempfile::tempdir().unwrap();
-        let killed = base.path().join("zafra-4242-1");
-        std::fs::create_dir(&killed).unwrap();
-        std::fs::write(killed.join(LOCK_FILE), b"").unwrap();
+        let killed = killed_folder(base.path(), "zafra-4242-1");
         let scratch = Scratch::under(&base.path().to_string_lossy()).unwrap();
         assert!(killed.exists());
         assert!(dir_of(&scratch).join(LOCK_FILE).exists());
