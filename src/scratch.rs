@@ -97,7 +97,10 @@ impl Scratch {
                 None
             }
         };
-        std::fs::rename(&staging, &dir).map_err(|e| io(&dir, e))?;
+        if let Err(e) = std::fs::rename(&staging, &dir) {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(io(&dir, e));
+        }
         Ok(Scratch {
             place: Place::Local(dir),
             _lock: lock,
