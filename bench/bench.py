@@ -108,9 +108,9 @@ def run_zafra(zafra, data, work, memory=None, keep=False):
     seconds, rss, _ = timed([zafra, "--log-format", "json", "run", "--quiet", "--config", str(cfg), "--as-of", AS_OF], env=env)
     manifest = json.loads((out / "_manifests" / f"snapshot_date={AS_OF}.json").read_text())
     files = {o["path"]: o["sha256"] for o in manifest["outputs"]}
-    stages = dict(manifest["timings_ms"], run_id=manifest["run_id"])
+    stages = manifest["timings_ms"]
     if keep:
-        return seconds, rss, files, stages, out
+        return seconds, rss, files, stages, manifest["run_id"], out
     shutil.rmtree(out)
     return seconds, rss, files, stages
 
@@ -184,11 +184,13 @@ def main():
     results = {"zafra": [], "duckdb": [], "duckdb_tables": [], "floor": [], "zafra_mem": []}
     campaign_runs = args.campaign_runs or args.runs
     stages = []
+    run_ids = set()
     reference_files = None
     for i in range(args.runs):
-        s, rss, files, st, zafra_out = run_zafra(zafra, data, work, memory=args.zafra_memory, keep=True)
+        s, rss, files, st, run_id, zafra_out = run_zafra(zafra, data, work, memory=args.zafra_memory, keep=True)
         results["zafra"].append((s, rss))
         stages.append(st)
+        run_ids.add(run_id)
         reference_files = reference_files or files
         assert files == reference_files, "zafra output differs between runs"
         if not args.skip_duckdb:
@@ -258,8 +260,7 @@ def main():
         print(f"memory-limited run ({args.memory}): FAILED: {results['zafra_mem_failed']}")
     if results["zafra_mem"]:
         print(f"memory-limited / unlimited = {median([x[0] for x in results['zafra_mem']]) / z:.2f} (identical files: yes)")
-    run_ids = sorted({st.pop("run_id") for st in stages})
-    print(f"zafra run id: {', '.join(run_ids)}")
+    print(f"zafra run id: {', '.join(sorted(run_ids))}")
     keys = sorted({k for st in stages for k in st})
     print("\nzafra stages (median ms): " + ", ".join(f"{k} {median([st.get(k, 0) for st in stages]):.0f}" for k in keys))
     if campaign_rows:
