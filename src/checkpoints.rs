@@ -6,6 +6,7 @@
 use datafusion::execution::memory_pool::MemoryLimit;
 use datafusion::prelude::{DataFrame, SessionContext};
 
+use crate::encode::{Background, RowGroupWriter};
 use crate::error::{Error, Result};
 use crate::inputs::{InputFile, InputTable};
 use crate::scratch::{Place, Scratch};
@@ -380,7 +381,7 @@ async fn write_checkpoint(
     let file = format!("{name}.parquet");
     let mut sink: Option<Sink> = None;
     let mut rows = 0u64;
-    for df in parts {
+    'parts: for df in parts {
         let task = std::sync::Arc::new(df.task_ctx());
         let plan = df.create_physical_plan().await?;
         let sink = match &mut sink {
@@ -399,8 +400,11 @@ async fn write_checkpoint(
         while let Some(batch) = stream.next().await {
             let batch = batch?;
             rows += batch.num_rows() as u64;
-            if let Err(e) = sink.write(&batch).await {
-                return Ok(Err(e));
+            match sink.write(&batch).await {
+                Ok(true) => {}
+                // The encoder stopped: finishing the file returns its error.
+                Ok(false) => break 'parts,
+                Err(e) => return Ok(Err(e)),
             }
         }
         log_plan(name, plan.as_ref());
@@ -417,12 +421,23 @@ async fn write_checkpoint(
     Ok(Ok((rows, url)))
 }
 
-/// A checkpoint file being written: a local file (written directly) or an
+/// Rows per row group of a local checkpoint file: a quarter of the outputs'
+/// (src/publish.rs), since the encoder holds one group's rows (about 25 MB
+/// for the widest checkpoint) while the query that produces them runs.
+const CHECKPOINT_GROUP_ROWS: usize = 1 << 18;
+
+/// Batches queued for a local checkpoint's encoder: one row group's worth of
+/// the queries' batches (8192 rows each).
+const CHECKPOINT_QUEUED_BATCHES: usize = CHECKPOINT_GROUP_ROWS / 8192;
+
+/// A checkpoint file being written: a local file (encoded on a thread of its
+/// own, each row group's columns in parallel: src/encode.rs, so the query's
+/// partitions keep both cores while a row group is encoded) or an
 /// object-store object (a multipart upload).
 enum Sink {
     Local {
         path: std::path::PathBuf,
-        writer: Box<parquet::arrow::ArrowWriter<std::io::BufWriter<std::fs::File>>>,
+        encoder: Background<std::io::BufWriter<std::fs::File>>,
     },
     Store {
         url: String,
@@ -438,6 +453,7 @@ impl Sink {
     ) -> Result<Self> {
         let props = parquet::file::properties::WriterProperties::builder()
             .set_compression(parquet::basic::Compression::LZ4_RAW)
+            .set_max_row_group_row_count(Some(CHECKPOINT_GROUP_ROWS))
             .build();
         let encoding = |e: parquet::errors::ParquetError| {
             Error::internal_from(format!("encoding `{file}`"), e)
@@ -448,15 +464,16 @@ impl Sink {
                 let handle = std::fs::File::create(&path).map_err(|e| {
                     Error::storage_io(format!("writing checkpoint {}", path.display()), e)
                 })?;
-                let writer = parquet::arrow::ArrowWriter::try_new(
+                let writer = RowGroupWriter::new(
                     std::io::BufWriter::new(handle),
                     schema,
-                    Some(props),
+                    props,
+                    CHECKPOINT_GROUP_ROWS,
                 )
                 .map_err(encoding)?;
                 Ok(Sink::Local {
                     path,
-                    writer: Box::new(writer),
+                    encoder: Background::start(writer, CHECKPOINT_QUEUED_BATCHES),
                 })
             }
             Place::Store { root, dir } => {
@@ -476,49 +493,55 @@ impl Sink {
         }
     }
 
-    fn failed(&self, e: parquet::errors::ParquetError) -> Error {
-        // Once the writer exists, its errors are the file's: a full disk or
-        // a failed upload is a storage error (exit 5), not a bug.
-        let place = match self {
+    /// The file's place, for errors.
+    fn place(&self) -> String {
+        match self {
             Sink::Local { path, .. } => path.display().to_string(),
             Sink::Store { url, .. } => url.clone(),
-        };
+        }
+    }
+
+    /// Once the writer exists, its errors are the file's: a full disk or a
+    /// failed upload is a storage error (exit 5), not a bug.
+    fn failed(place: &str, e: parquet::errors::ParquetError) -> Error {
         Error::storage_io(
             format!("writing checkpoint {place}"),
             std::io::Error::other(e),
         )
     }
 
-    async fn write(&mut self, batch: &datafusion::arrow::array::RecordBatch) -> Result<()> {
-        let outcome = match self {
-            Sink::Local { writer, .. } => writer.write(batch),
-            Sink::Store { writer, .. } => writer.write(batch).await,
-        };
-        outcome.map_err(|e| self.failed(e))
+    /// Takes the next rows. False when a local file's encoder has stopped
+    /// on an error, which [`Sink::finish`] returns.
+    async fn write(&mut self, batch: &datafusion::arrow::array::RecordBatch) -> Result<bool> {
+        match self {
+            Sink::Local { encoder, .. } => Ok(encoder.push(batch.clone()).await),
+            Sink::Store { writer, url } => writer
+                .write(batch)
+                .await
+                .map(|()| true)
+                .map_err(|e| Self::failed(url, e)),
+        }
     }
 
     /// Closes the file; returns its URL.
     async fn finish(self) -> Result<String> {
+        let place = self.place();
         match self {
-            Sink::Local { path, writer } => {
+            Sink::Local { path, encoder } => {
                 let io = |e: std::io::Error| {
                     Error::storage_io(format!("writing checkpoint {}", path.display()), e)
                 };
-                let mut file = writer
-                    .into_inner()
-                    .map_err(|e| io(std::io::Error::other(e)))?;
+                let (_, mut file) = encoder
+                    .finish()
+                    .await
+                    .map_err(|e| Self::failed(&place, e))?;
                 std::io::Write::flush(&mut file).map_err(io)?;
                 url::Url::from_file_path(&path)
                     .map(|u| u.to_string())
                     .map_err(|()| Error::internal(format!("checkpoint path {}", path.display())))
             }
             Sink::Store { url, writer } => {
-                writer.close().await.map_err(|e| {
-                    Error::storage_io(
-                        format!("writing checkpoint {url}"),
-                        std::io::Error::other(e),
-                    )
-                })?;
+                writer.close().await.map_err(|e| Self::failed(&place, e))?;
                 Ok(url)
             }
         }

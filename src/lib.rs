@@ -12,6 +12,7 @@ pub mod commands;
 pub mod config;
 pub mod demo;
 pub mod diff;
+pub mod encode;
 pub mod error;
 pub mod explain;
 pub mod export;

@@ -160,7 +160,7 @@ async fn run_inner(
         .await??;
     timings.insert("compute".to_string(), t.elapsed().as_millis() as u64);
     // Stage 4: the encoders finish (each file's bytes depend only on its
-    // rows, see publish::RowGroupWriter).
+    // rows, see encode::RowGroupWriter).
     let t = Instant::now();
     let mut encoded: Vec<EncodedTable> = Vec::with_capacity(computed.encoders.len());
     for encoder in computed.encoders {

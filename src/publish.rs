@@ -6,16 +6,14 @@ use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
 use object_store::ObjectStoreExt;
 use object_store::path::Path;
-use parquet::arrow::ArrowWriter;
-use parquet::arrow::arrow_writer::{ArrowRowGroupWriterFactory, compute_leaves};
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
-use parquet::file::writer::SerializedFileWriter;
 use tracing::{info, warn};
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use crate::encode::{Background, RowGroupWriter};
 use crate::error::{Error, Result};
 use crate::lease::{self, Acquired, Claim, Clock, SharedLease};
 use crate::manifest::{self, Manifest, OutputFileRecord, ReplacedRecord};
@@ -32,167 +30,36 @@ pub struct EncodedTable {
 }
 
 /// Encodes sorted batches as one Parquet file. The bytes depend only on the
-/// rows (see [`RowGroupWriter`]).
+/// rows (see [`crate::encode::RowGroupWriter`]).
 pub fn encode(
     table: &'static str,
     schema: SchemaRef,
     batches: &[RecordBatch],
 ) -> Result<EncodedTable> {
-    let mut writer = RowGroupWriter::new(table, schema)?;
+    let mut writer = table_writer(table, schema)?;
     for batch in batches {
-        writer.push(batch.clone())?;
+        writer.push(batch.clone()).map_err(|e| encoding(table, e))?;
     }
-    writer.finish()
+    let (rows, bytes) = writer.finish().map_err(|e| encoding(table, e))?;
+    Ok(EncodedTable { table, rows, bytes })
 }
 
-/// Writes an output table's rows, in their order, into an in-memory Parquet
-/// file, one full row group at a time: rows are held until
-/// [`ROW_GROUP_ROWS`] of them are there, then written as one row group of
-/// exactly that many (the last group: the rest). The bytes thus depend only
-/// on the rows, however they arrived in batches; at most one row group's
-/// rows are held.
-///
-/// A row group's columns are encoded in parallel, each by its own
-/// `ArrowColumnWriter` on a scoped thread, then appended in schema order:
-/// the same column writers, the same calls and the same order as
-/// `ArrowWriter::write` of the whole group followed by a flush, so the same
-/// bytes (tests: `parallel_columns_write_the_bytes_of_arrow_writer`).
-pub struct RowGroupWriter {
-    table: &'static str,
-    schema: SchemaRef,
-    held: Vec<RecordBatch>,
-    held_rows: usize,
-    rows: u64,
-    file: SerializedFileWriter<Vec<u8>>,
-    columns: ArrowRowGroupWriterFactory,
-    row_groups: usize,
-    group_rows: usize,
+/// An output table's writer: in memory, the outputs' settings, row groups
+/// of [`ROW_GROUP_ROWS`].
+fn table_writer(table: &'static str, schema: SchemaRef) -> Result<RowGroupWriter<Vec<u8>>> {
+    RowGroupWriter::new(Vec::new(), schema, properties(), ROW_GROUP_ROWS)
+        .map_err(|e| encoding(table, e))
 }
 
-impl RowGroupWriter {
-    pub fn new(table: &'static str, schema: SchemaRef) -> Result<Self> {
-        Self::with_group_rows(table, schema, ROW_GROUP_ROWS)
-    }
-
-    fn with_group_rows(table: &'static str, schema: SchemaRef, group_rows: usize) -> Result<Self> {
-        let encoding = |e| Error::internal_from(format!("encoding `{table}`"), e);
-        // The Arrow writer sets the file up (Parquet schema, properties, the
-        // Arrow schema in its metadata); its lower-level parts write the rows.
-        let props = properties(group_rows);
-        let (file, columns) = ArrowWriter::try_new(Vec::new(), Arc::clone(&schema), Some(props))
-            .and_then(ArrowWriter::into_serialized_writer)
-            .map_err(encoding)?;
-        Ok(Self {
-            table,
-            schema,
-            held: Vec::new(),
-            held_rows: 0,
-            rows: 0,
-            file,
-            columns,
-            row_groups: 0,
-            group_rows,
-        })
-    }
-
-    /// Takes the next rows.
-    pub fn push(&mut self, batch: RecordBatch) -> Result<()> {
-        if batch.num_rows() == 0 {
-            return Ok(());
-        }
-        self.held_rows += batch.num_rows();
-        self.held.push(batch);
-        while self.held_rows >= self.group_rows {
-            let all = self.concat()?;
-            self.write(&all.slice(0, self.group_rows))?;
-            let rest = all.slice(self.group_rows, all.num_rows() - self.group_rows);
-            self.held_rows = rest.num_rows();
-            self.held = vec![rest];
-        }
-        Ok(())
-    }
-
-    /// Writes the last row group and closes the file.
-    pub fn finish(mut self) -> Result<EncodedTable> {
-        if self.held_rows > 0 {
-            let all = self.concat()?;
-            self.write(&all)?;
-        }
-        let table = self.table;
-        let bytes = self
-            .file
-            .into_inner()
-            .map_err(|e| Error::internal_from(format!("encoding `{table}`"), e))?;
-        Ok(EncodedTable {
-            table,
-            rows: self.rows,
-            bytes,
-        })
-    }
-
-    fn concat(&mut self) -> Result<RecordBatch> {
-        let held = std::mem::take(&mut self.held);
-        datafusion::arrow::compute::concat_batches(&self.schema, &held)
-            .map_err(|e| Error::internal_from(format!("concatenating `{}`", self.table), e))
-    }
-
-    /// Writes one row group: every column encoded on a thread of its own.
-    fn write(&mut self, batch: &RecordBatch) -> Result<()> {
-        let table = self.table;
-        let encoding = |e| Error::internal_from(format!("encoding `{table}`"), e);
-        let writers = self
-            .columns
-            .create_column_writers(self.row_groups)
-            .map_err(encoding)?;
-        // One leaf per column: the output tables have no nested columns.
-        let mut leaves = Vec::with_capacity(writers.len());
-        for (field, column) in self.schema.fields().iter().zip(batch.columns()) {
-            leaves.extend(compute_leaves(field, column).map_err(encoding)?);
-        }
-        if leaves.len() != writers.len() {
-            return Err(Error::internal(format!(
-                "encoding `{table}`: {} leaves for {} columns",
-                leaves.len(),
-                writers.len()
-            )));
-        }
-        let chunks = std::thread::scope(|scope| {
-            let running: Vec<_> = writers
-                .into_iter()
-                .zip(&leaves)
-                .map(|(mut writer, leaf)| {
-                    scope.spawn(move || {
-                        writer.write(leaf)?;
-                        writer.close()
-                    })
-                })
-                .collect();
-            running
-                .into_iter()
-                .map(|thread| match thread.join() {
-                    Ok(chunk) => chunk.map_err(encoding),
-                    Err(_) => Err(Error::internal(format!(
-                        "encoding `{table}`: a column's thread panicked"
-                    ))),
-                })
-                .collect::<Result<Vec<_>>>()
-        })?;
-        let mut group = self.file.next_row_group().map_err(encoding)?;
-        for chunk in chunks {
-            chunk.append_to_row_group(&mut group).map_err(encoding)?;
-        }
-        group.close().map_err(encoding)?;
-        self.row_groups += 1;
-        self.rows += batch.num_rows() as u64;
-        Ok(())
-    }
+fn encoding(table: &str, e: parquet::errors::ParquetError) -> Error {
+    Error::internal_from(format!("encoding `{table}`"), e)
 }
 
-/// The outputs' Parquet settings, with `group_rows` rows per row group.
-fn properties(group_rows: usize) -> WriterProperties {
+/// The outputs' Parquet settings.
+fn properties() -> WriterProperties {
     WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
-        .set_max_row_group_row_count(Some(group_rows))
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
         .build()
 }
 
@@ -205,46 +72,38 @@ fn properties(group_rows: usize) -> WriterProperties {
 /// beside the sort").
 const QUEUED_BATCHES: usize = ROW_GROUP_ROWS / 8192;
 
-/// A [`RowGroupWriter`] on a blocking thread of its own, so that a table is
-/// encoded while the next rows (and the next tables) are computed. Batches
-/// reach it through a queue of [`QUEUED_BATCHES`]: a producer further ahead
-/// of the encoder waits.
+/// An output table's [`RowGroupWriter`] on a blocking thread of its own
+/// ([`Background`]), so that a table is encoded while the next rows (and the
+/// next tables) are computed.
 pub struct Encoder {
     table: &'static str,
-    sender: tokio::sync::mpsc::Sender<RecordBatch>,
-    handle: tokio::task::JoinHandle<Result<EncodedTable>>,
+    background: Background<Vec<u8>>,
 }
 
 impl Encoder {
     pub fn start(table: &'static str, schema: SchemaRef) -> Result<Self> {
-        let mut writer = RowGroupWriter::new(table, schema)?;
-        let (sender, mut receiver) = tokio::sync::mpsc::channel::<RecordBatch>(QUEUED_BATCHES);
-        let handle = tokio::task::spawn_blocking(move || {
-            while let Some(batch) = receiver.blocking_recv() {
-                writer.push(batch)?;
-            }
-            writer.finish()
-        });
+        let writer = table_writer(table, schema)?;
         Ok(Self {
             table,
-            sender,
-            handle,
+            background: Background::start(writer, QUEUED_BATCHES),
         })
     }
 
     /// Queues the next rows. False when the encoder has stopped on an error,
     /// which [`Encoder::finish`] returns.
     pub async fn push(&self, batch: RecordBatch) -> bool {
-        self.sender.send(batch).await.is_ok()
+        self.background.push(batch).await
     }
 
     /// Waits for the file.
     pub async fn finish(self) -> Result<EncodedTable> {
-        drop(self.sender);
         let table = self.table;
-        self.handle
+        let (rows, bytes) = self
+            .background
+            .finish()
             .await
-            .map_err(|e| Error::internal_from(format!("encoding `{table}` stopped"), e))?
+            .map_err(|e| encoding(table, e))?;
+        Ok(EncodedTable { table, rows, bytes })
     }
 }
 
@@ -876,83 +735,4 @@ fn describe_difference(old: &Manifest, new: &Manifest) -> String {
         ));
     }
     parts.join("; ")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use datafusion::arrow::array::{
-        ArrayRef, Date32Array, Decimal128Array, Int64Array, StringArray,
-    };
-    use datafusion::arrow::datatypes::{DataType, Field, Schema};
-
-    /// Rows with nulls, repeats (dictionary pages) and distinct strings.
-    fn rows(n: usize) -> RecordBatch {
-        let schema = Arc::new(Schema::new(vec![
-            Field::new("client_id", DataType::Utf8, true),
-            Field::new("segment", DataType::Utf8, false),
-            Field::new("billing", DataType::Decimal128(38, 2), true),
-            Field::new("day", DataType::Date32, true),
-            Field::new("lines", DataType::Int64, false),
-        ]));
-        let columns: Vec<ArrayRef> = vec![
-            Arc::new(StringArray::from_iter((0..n).map(|i| {
-                (i % 7 != 3).then(|| format!("C{:06}", i * 7919 % 100_003))
-            }))),
-            Arc::new(StringArray::from_iter_values(
-                (0..n).map(|i| ["RETENCION", "INVERSION", "REVISION"][i % 3]),
-            )),
-            Arc::new(
-                Decimal128Array::from_iter(
-                    (0..n).map(|i| (i % 11 != 0).then_some(i as i128 * 1013 - 500_000)),
-                )
-                .with_precision_and_scale(38, 2)
-                .unwrap(),
-            ),
-            Arc::new(Date32Array::from_iter(
-                (0..n).map(|i| (i % 5 != 0).then_some(19_000 + (i % 400) as i32)),
-            )),
-            Arc::new(Int64Array::from_iter_values(
-                (0..n).map(|i| (i * i % 97) as i64),
-            )),
-        ];
-        RecordBatch::try_new(schema, columns).unwrap()
-    }
-
-    #[test]
-    fn parallel_columns_write_the_bytes_of_arrow_writer() {
-        let group_rows = 1000;
-        for n in [0, 1, 999, 1000, 1001, 3500] {
-            let all = rows(n);
-            // The reference: one Arrow writer, fed in uneven slices.
-            let mut reference =
-                ArrowWriter::try_new(Vec::new(), all.schema(), Some(properties(group_rows)))
-                    .unwrap();
-            let mut at = 0;
-            for len in [1, 700, 1500, usize::MAX].into_iter().cycle() {
-                if at >= n {
-                    break;
-                }
-                let len = len.min(n - at);
-                reference.write(&all.slice(at, len)).unwrap();
-                at += len;
-            }
-            let expected = reference.into_inner().unwrap();
-            // Row groups of parallel columns, fed in other slices.
-            let mut writer =
-                RowGroupWriter::with_group_rows("t", all.schema(), group_rows).unwrap();
-            let mut at = 0;
-            for len in [333, 1, 2000].into_iter().cycle() {
-                if at >= n {
-                    break;
-                }
-                let len = len.min(n - at);
-                writer.push(all.slice(at, len)).unwrap();
-                at += len;
-            }
-            let encoded = writer.finish().unwrap();
-            assert_eq!(encoded.rows, n as u64);
-            assert!(encoded.bytes == expected, "{n} rows: the files differ");
-        }
-    }
 }
