@@ -17,23 +17,29 @@
 -- cannot overflow, and the sums over it cannot wrap (docs/SEMANTICS.md,
 -- "Exact money").
 --
--- The day -> season table is the left (hash) side of the join; the sales
--- rows stream through, and only counted rows carry a date to match (a null
--- key matches nothing) (docs/SEMANTICS.md, "Plans"). The product is
--- computed after the join and its filter, so only the rows they keep pay
--- for it (at scale 10, 18M of 51M rows: BENCHMARKS.md, "The product after
--- the season join, smaller key ranges"). The filter names the matched day
--- (d.document_date), which the last projection drops: DataFusion moves a
--- projection that narrows the rows' columns below a filter on columns it
--- keeps, which would compute the product for every row (tests/plans.rs).
+-- The day -> season table is the left (hash) side of an inner join; the
+-- sales rows stream through it (docs/SEMANTICS.md, "Plans"). The join's key
+-- is (counted_date, is_rejected), nulls equal: a counted row, (its date,
+-- false), finds the days of its seasons; a rejected row, (null, true), finds
+-- the table's one row (null, true), which has a null season; every other
+-- row, (null, false), finds nothing (a window day has a date). So the join
+-- alone keeps exactly the rows above, and copies only them (at scale 10,
+-- 18M of 51M rows), where a right join and a filter after it copied every
+-- row and then the kept ones again (BENCHMARKS.md, "Rejected rows through
+-- the season join"). The product is computed after the join, so only the
+-- rows it keeps pay for it (tests/plans.rs).
 WITH days AS (
-    SELECT season_id, document_date FROM int_season_days
+    SELECT season_id, document_date, FALSE AS rejected
+    FROM int_season_days
+    UNION ALL
+    SELECT CAST(NULL AS VARCHAR) AS season_id, CAST(NULL AS DATE) AS document_date, TRUE AS rejected
 ),
 
 sales AS (
     SELECT
         *,
-        CASE WHEN counted THEN document_date END AS counted_date
+        CASE WHEN counted THEN document_date END AS counted_date,
+        reject_reason IS NOT NULL AS is_rejected
     FROM int_sales
 ),
 
@@ -42,8 +48,9 @@ in_seasons AS (
         d.season_id,
         s.*
     FROM days AS d
-    RIGHT JOIN sales AS s ON d.document_date = s.counted_date
-    WHERE d.document_date IS NOT NULL OR s.reject_reason IS NOT NULL
+    INNER JOIN sales AS s
+        ON (d.document_date IS NOT DISTINCT FROM s.counted_date)
+        AND (d.rejected IS NOT DISTINCT FROM s.is_rejected)
 )
 
 SELECT
