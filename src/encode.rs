@@ -170,11 +170,14 @@ impl<W: Write + Send + 'static> Background<W> {
         self.sender.send(batch).await.is_ok()
     }
 
-    /// Waits for the file: the rows written and the sink.
+    /// Waits for the file: the rows written and the sink. A panic of the
+    /// encoding thread is a bug: it continues here, as if the rows had been
+    /// encoded inline, and the binary reports it as an internal error.
     pub async fn finish(self) -> Result<(u64, W), ParquetError> {
         drop(self.sender);
         match self.handle.await {
             Ok(done) => done,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
             Err(e) => Err(ParquetError::External(Box::new(e))),
         }
     }

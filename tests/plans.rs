@@ -241,6 +241,36 @@ async fn raw_sales_rows_build_no_hash_table_and_find_seasons_by_an_equi_join() {
     }
 }
 
+/// The names of the operators in a plan that produce rows from no table.
+fn rows_from_no_table(plan: &Arc<dyn ExecutionPlan>, found: &mut Vec<String>) {
+    if plan.name() == "PlaceholderRowExec" {
+        found.push(displayable(plan.as_ref()).one_line().to_string());
+    }
+    for child in plan.children() {
+        rows_from_no_table(child, found);
+    }
+}
+
+/// Ballista 55 loses the job of a stage with a `SELECT` of literals alone
+/// (no `FROM`, planned as `PlaceholderRowExec`): its scheduler refuses the
+/// task's metrics ("task metrics array size 4 does not equal with the stage
+/// metrics array size 5") and the run waits forever. A view that needs a
+/// row of literals selects it from a one-row parameter relation.
+#[tokio::test]
+async fn no_view_selects_rows_from_no_table() {
+    let (_dir, _scratch, ctx, views) = checkpointed_session().await;
+    for view in &views {
+        let plan = checkpoint_plan(&ctx, view).await;
+        let mut found = Vec::new();
+        rows_from_no_table(&plan, &mut found);
+        assert!(
+            found.is_empty(),
+            "view `{}` selects rows from no table: {found:#?}",
+            view.name
+        );
+    }
+}
+
 /// The first join below the projection that computes the signed amounts
 /// (the one whose `CASE` is named `signed_amount`), shown on one line;
 /// `None` when no projection computes them.
