@@ -152,8 +152,7 @@ pub struct Background<W: Write + Send + 'static> {
 }
 
 impl<W: Write + Send + 'static> Background<W> {
-    pub fn start(writer: RowGroupWriter<W>, queued: usize) -> Self {
-        let mut writer = writer;
+    pub fn start(mut writer: RowGroupWriter<W>, queued: usize) -> Self {
         let (sender, mut receiver) = tokio::sync::mpsc::channel::<RecordBatch>(queued.max(1));
         let handle = tokio::task::spawn_blocking(move || {
             while let Some(batch) = receiver.blocking_recv() {
