@@ -10,7 +10,11 @@ then, for each of --runs rounds, runs in turn:
   - duckdb: the same job written in DuckDB SQL, the fastest way we could
             (bench/duckdb_fast.py: pipelined views, two sales passes,
             seasons pivoted as columns, ASOF fx on distinct days,
-            threads=2), writing the same four tables as zstd Parquet;
+            threads=2), writing the same seven tables as zstd Parquet;
+  - duckdb-four: the same script without the manager's three tables
+            (campaign_diagnostics, contact_plan, campaign_overlap), the
+            peer of the sections before the twenty-second session, as a
+            labelled row (--skip-four-table-peer);
   - duckdb-tables: the first peer (bench/duckdb_job.py, every step a
             table), kept as a labelled second row (--skip-old-duckdb);
   - floor:  `zafra scan-floor`, decoding the sales columns a run reads;
@@ -119,13 +123,16 @@ DUCKDB_RUNNER = r"""
 import sys, datetime, decimal
 sys.path.insert(0, sys.argv[1])
 import importlib
-duckdb_job = importlib.import_module(sys.argv[5])
+module, _, variant = sys.argv[5].partition(":")
+duckdb_job = importlib.import_module(module)
 import pyarrow.parquet as pq
 from pathlib import Path
 out = Path(sys.argv[3])
+extra = {"manager_tables": False} if variant == "four" else {}
 tables = duckdb_job.compute(sys.argv[2], datetime.date.fromisoformat(sys.argv[4]), "USD",
-    {"default": {"high_potential": decimal.Decimal("5000"), "high_billing": decimal.Decimal("5000")}, "season": {}})
-for name in ("client_segments", "memberships", "campaign_summary", "rejects"):
+    {"default": {"high_potential": decimal.Decimal("5000"), "high_billing": decimal.Decimal("5000")}, "season": {}},
+    **extra)
+for name in tables:
     d = out / name / f"snapshot_date={sys.argv[4]}"
     d.mkdir(parents=True, exist_ok=True)
     pq.write_table(tables[name], d / "part-00000.parquet", compression="zstd")
@@ -141,10 +148,18 @@ def run_duckdb(data, work, keep=False, module="duckdb_fast"):
     return seconds, rss
 
 
-def same_tables(zafra_out, duckdb_out):
-    """Both jobs published the same four tables: schema, values and order."""
+FOUR = ("client_segments", "memberships", "campaign_summary", "rejects")
+SEVEN = FOUR + ("campaign_diagnostics", "contact_plan", "campaign_overlap")
+
+
+def same_tables(zafra_out, duckdb_out, names):
+    """Both jobs published the same tables `names`: schema, values and order
+    (and the peer published no other)."""
     import pyarrow.parquet as pq
-    for name in ("client_segments", "memberships", "campaign_summary", "rejects"):
+    published = sorted(p.name for p in duckdb_out.iterdir() if p.is_dir())
+    if published != sorted(names):
+        raise SystemExit(f"the DuckDB peer published {published}, expected {sorted(names)}")
+    for name in names:
         part = f"snapshot_date={AS_OF}"
         z = pq.read_table(sorted((zafra_out / name / part).glob("*.parquet"))[0])
         d = pq.read_table(duckdb_out / name / part / "part-00000.parquet")
@@ -172,6 +187,8 @@ def main():
     ap.add_argument("--campaigns", type=int, default=None, help="also time narrow campaigns: 200 vs this many")
     ap.add_argument("--skip-duckdb", action="store_true")
     ap.add_argument("--skip-old-duckdb", action="store_true", help="skip the slower first peer (bench/duckdb_job.py)")
+    ap.add_argument("--skip-four-table-peer", action="store_true",
+                    help="skip the fastest script without the manager's three tables (the peer before the 22nd session)")
     ap.add_argument("--campaign-runs", type=int, default=None, help="runs per campaign variant (default --runs)")
     ap.add_argument("--data-campaigns", type=int, default=None,
                     help="generate the data with this many campaigns (default: the generator's, 20 per scale unit)")
@@ -181,7 +198,7 @@ def main():
     zafra = args.zafra
     data = generate(zafra, args.scale, args.seed, campaigns=args.data_campaigns)
     work = Path(tempfile.mkdtemp(prefix="zafra-bench-"))
-    results = {"zafra": [], "duckdb": [], "duckdb_tables": [], "floor": [], "zafra_mem": []}
+    results = {"zafra": [], "duckdb": [], "duckdb_four": [], "duckdb_tables": [], "floor": [], "zafra_mem": []}
     campaign_runs = args.campaign_runs or args.runs
     stages = []
     run_ids = set()
@@ -198,14 +215,21 @@ def main():
             results["duckdb"].append(timing)
             if i == 0:
                 # Checked outside the timings: the peer computes the same thing.
-                same_tables(zafra_out, duckdb_out)
-                print("zafra and DuckDB published equal tables", file=sys.stderr)
+                same_tables(zafra_out, duckdb_out, SEVEN)
+                print("zafra and DuckDB published equal tables (all seven)", file=sys.stderr)
             shutil.rmtree(duckdb_out)
+            if not args.skip_four_table_peer:
+                timing, duckdb_out = run_duckdb(data, work, keep=True, module="duckdb_fast:four")
+                results["duckdb_four"].append(timing)
+                if i == 0:
+                    same_tables(zafra_out, duckdb_out, FOUR)
+                    print("zafra and the four-table DuckDB peer published equal tables", file=sys.stderr)
+                shutil.rmtree(duckdb_out)
             if not args.skip_old_duckdb:
                 timing, duckdb_out = run_duckdb(data, work, keep=True, module="duckdb_job")
                 results["duckdb_tables"].append(timing)
                 if i == 0:
-                    same_tables(zafra_out, duckdb_out)
+                    same_tables(zafra_out, duckdb_out, FOUR)
                     print("zafra and the first DuckDB peer published equal tables", file=sys.stderr)
                 shutil.rmtree(duckdb_out)
         shutil.rmtree(zafra_out)
@@ -240,11 +264,14 @@ def main():
           + (f" --campaign-runs {args.campaign_runs}" if args.campaign_runs else "")
           + (f" --data-campaigns {args.data_campaigns}" if args.data_campaigns else "")
           + (f" --zafra-memory {args.zafra_memory}" if args.zafra_memory else "")
-          + (" --skip-old-duckdb" if args.skip_old_duckdb else "") + "`\n")
+          + (" --skip-old-duckdb" if args.skip_old_duckdb else "")
+          + (" --skip-four-table-peer" if args.skip_four_table_peer else "") + "`\n")
     print("| run | wall s | peak RSS MiB |\n|---|---:|---:|")
     print(row("zafra run" + (f" (memory {args.zafra_memory})" if args.zafra_memory else ""), results["zafra"]))
     if results["duckdb"]:
-        print(row("DuckDB, fastest script (bench/duckdb_fast.py)", results["duckdb"]))
+        print(row("DuckDB, fastest script, all seven tables (bench/duckdb_fast.py)", results["duckdb"]))
+    if results["duckdb_four"]:
+        print(row("DuckDB, fastest script, four tables (no diagnostics, contact plan, overlap)", results["duckdb_four"]))
     if results["duckdb_tables"]:
         print(row("DuckDB, first script, every step a table (bench/duckdb_job.py)", results["duckdb_tables"]))
     print(row("scan floor (sales columns)", results["floor"]))
@@ -252,7 +279,9 @@ def main():
         print(row(f"zafra run, memory {args.memory}", results["zafra_mem"]))
     z = median([x[0] for x in results["zafra"]])
     if results["duckdb"]:
-        print(f"\nzafra / DuckDB (fastest script) = {z / median([x[0] for x in results['duckdb']]):.2f} (equal tables: yes)")
+        print(f"\nzafra / DuckDB (fastest script, seven tables) = {z / median([x[0] for x in results['duckdb']]):.2f} (equal tables: yes)")
+    if results["duckdb_four"]:
+        print(f"zafra (seven tables) / DuckDB (fastest script, four tables) = {z / median([x[0] for x in results['duckdb_four']]):.2f} (equal tables: yes, the four)")
     if results["duckdb_tables"]:
         print(f"zafra / DuckDB (first script) = {z / median([x[0] for x in results['duckdb_tables']]):.2f} (equal tables: yes)")
     print(f"zafra / scan floor = {z / median([x[0] for x in results['floor']]):.2f}")

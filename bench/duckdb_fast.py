@@ -1,10 +1,15 @@
 """The benchmark's peer, written for speed: zafra's whole job in DuckDB SQL.
 
 Same contract, same semantics and same interface as bench/duckdb_job.py
-(`compute(input_root, as_of, base_currency, thresholds)` returns the four
+(`compute(input_root, as_of, base_currency, thresholds)` returns the
 published tables as pyarrow tables in the published schema and order, so
 bench/bench.py can run either), but structured the way a DuckDB expert would
-write it for a nightly batch rather than for readability:
+write it for a nightly batch rather than for readability. It publishes all
+seven of zafra's tables: the four of the first peer and the three the
+commercial manager reads (campaign_diagnostics, contact_plan,
+campaign_overlap, added to the contract after the first peer was written);
+`compute(..., manager_tables=False)` leaves those three out, as the peer of
+the benchmark's sections before the twenty-second session did.
 
   - nothing of the size of the input is materialised: the inputs are views and
     the big steps pipeline; only small results (the per-client sales
@@ -32,6 +37,13 @@ write it for a nightly batch rather than for readability:
   - campaign membership is one join of the figures with each campaign's
     filter as a plain box (unused ranges and null bounds replaced by the
     extremes of the figures), no per-row coalesce/branching;
+  - the campaign diagnostics count each range's clients and find the
+    nearest client outside each bound by ASOF joins of the campaigns (a few
+    hundred rows) onto each season's distinct figures with their running
+    counts: no join of campaigns with clients; the contact plan is one
+    aggregate of the memberships by client (the minimum of a (priority,
+    campaign) struct), the overlap one self-join of the memberships on
+    (season, client);
   - `threads = 2`; the bench's runner writes zstd Parquet (and so does this
     script's command line when given an output folder).
 """
@@ -100,6 +112,10 @@ def load(con: duckdb.DuckDBPyConnection, root: Path, table: str) -> dict:
             # Floats: first to 6 decimals (rounded), then to the table's scale.
             inner = f"CAST({name} AS DECIMAL(38,6))" if floats else name
             exprs.append(f"CAST({inner} AS DECIMAL(38,{scale})) AS {name}")
+    if table == "campaigns":
+        # contract: an optional integer column (SEMANTICS "Contact plan")
+        exprs.append("CAST(priority AS BIGINT) AS priority" if "priority" in present
+                     else "CAST(NULL AS BIGINT) AS priority")
     file_list = ", ".join(q(f) for f in files)
     con.execute(f"CREATE VIEW in_{table} AS SELECT {', '.join(exprs)} "
                 f"FROM read_parquet([{file_list}], union_by_name = true)")
@@ -135,8 +151,11 @@ class Timed:
         return getattr(self.con, name)
 
 
-def compute(input_root, as_of: datetime.date, base_currency: str, thresholds: dict) -> dict:
-    """The four published tables for a run as of `as_of`."""
+def compute(input_root, as_of: datetime.date, base_currency: str, thresholds: dict,
+            manager_tables: bool = True) -> dict:
+    """The published tables for a run as of `as_of`: all seven, or without
+    the manager's three (campaign_diagnostics, contact_plan,
+    campaign_overlap) when `manager_tables` is false."""
     con = Timed(duckdb.connect())
     con.execute("SET threads TO 2")
     con.execute("SET preserve_insertion_order = false")
@@ -498,7 +517,132 @@ def compute(input_root, as_of: datetime.date, base_currency: str, thresholds: di
         "campaign_summary": summary,
         "rejects": rejects,
     }
+    if manager_tables:
+        out.update(manager(con))
     return {name: conform(name, table) for name, table in out.items()}
+
+
+def manager(con) -> dict:
+    """campaign_diagnostics, contact_plan and campaign_overlap (docs/SEMANTICS.md),
+    from `segs` (the published client_segments rows), `camp` (the campaigns
+    active on D with their status note) and `members_arrow` (the memberships)."""
+    # Each season's distinct rounded figures, ascending, with the smallest
+    # client_id holding each and the running count of clients at or below it.
+    for dim in ("potential", "billing"):
+        con.execute(f"""
+        CREATE TEMP TABLE cum_{dim} AS
+        SELECT season_id, v, c, CAST(sum(n) OVER (PARTITION BY season_id ORDER BY v) AS BIGINT) AS le
+        FROM (SELECT season_id, {dim} AS v, min(client_id) AS c, count(*) AS n FROM segs GROUP BY ALL)
+        """)
+
+    def ranges(dim: str) -> str:
+        # le_hi: clients at or below the maximum; lt_lo (and the nearest
+        # figure below the minimum): clients below the minimum; the nearest
+        # figure above the maximum. An ASOF join finds each in the sorted
+        # figures; no match (or a null bound) is no row.
+        return f"""
+        {dim}_hi AS (SELECT k.campaign_id, p.le FROM camp k
+                     ASOF JOIN cum_{dim} p ON p.season_id = k.season_id AND k.{dim}_max >= p.v),
+        {dim}_lo AS (SELECT k.campaign_id, p.le, p.v, p.c FROM camp k
+                     ASOF JOIN cum_{dim} p ON p.season_id = k.season_id AND k.{dim}_min > p.v),
+        {dim}_up AS (SELECT k.campaign_id, p.v, p.c FROM camp k
+                     ASOF JOIN cum_{dim} p ON p.season_id = k.season_id AND k.{dim}_max < p.v)"""
+
+    def columns(dim: str) -> str:
+        nearest = f"k.by_{dim} AND k.note IS NULL"
+        return f"""
+          CASE WHEN NOT k.by_{dim} THEN coalesce(s.clients, 0)
+               ELSE greatest(0, CASE WHEN k.{dim}_max IS NULL THEN coalesce(s.clients, 0)
+                                     ELSE coalesce({dim}_hi.le, 0) END
+                                - coalesce({dim}_lo.le, 0)) END AS passing_{dim},
+          CASE WHEN {nearest} AND k.{dim}_min IS NOT NULL THEN {dim}_lo.c END AS {dim}_below_min_client,
+          CASE WHEN {nearest} AND k.{dim}_min IS NOT NULL THEN {dim}_lo.v END AS {dim}_below_min,
+          CASE WHEN {nearest} AND k.{dim}_max IS NOT NULL THEN {dim}_up.c END AS {dim}_above_max_client,
+          CASE WHEN {nearest} AND k.{dim}_max IS NOT NULL THEN {dim}_up.v END AS {dim}_above_max"""
+
+    def joins(dim: str) -> str:
+        return "".join(f" LEFT JOIN {dim}_{x} ON {dim}_{x}.campaign_id = k.campaign_id" for x in ("hi", "lo", "up"))
+
+    def gaps(dim: str) -> str:
+        empty = f"k.by_{dim} AND k.passing_{dim} = 0"
+        return f"""
+          WHEN {empty} AND k.{dim}_min > k.season_max_{dim} THEN '{dim} range above the season''s maximum'
+          WHEN {empty} AND k.{dim}_max < k.season_min_{dim} THEN '{dim} range below the season''s minimum'
+          WHEN {empty} THEN 'no client''s {dim} in the range'"""
+
+    diagnostics = con.sql(f"""
+    WITH season AS (
+      SELECT season_id, count(*) AS clients, count(*) FILTER (WHERE has_cadastre) AS with_cadastre,
+        count(*) FILTER (WHERE has_sales) AS with_sales,
+        min(potential) AS pmin, max(potential) AS pmax, min(billing) AS bmin, max(billing) AS bmax
+      FROM segs GROUP BY season_id
+    ),
+    tot AS (SELECT campaign_id, count(*) AS members FROM members_arrow GROUP BY campaign_id),
+    {ranges("potential")},
+    {ranges("billing")},
+    counted AS (
+      SELECT k.campaign_id, k.season_id, k.note, k.by_potential, k.by_billing,
+        k.potential_min, k.potential_max, k.billing_min, k.billing_max,
+        coalesce(s.clients, 0) AS clients, coalesce(s.with_cadastre, 0) AS with_cadastre,
+        coalesce(s.with_sales, 0) AS with_sales,
+        coalesce(t.members, 0) AS members,
+        s.pmin AS season_min_potential, s.pmax AS season_max_potential,
+        s.bmin AS season_min_billing, s.bmax AS season_max_billing,
+        {columns("potential")},
+        {columns("billing")}
+      FROM camp k LEFT JOIN season s ON s.season_id = k.season_id
+      LEFT JOIN tot t ON t.campaign_id = k.campaign_id
+      {joins("potential")}{joins("billing")}
+    )
+    SELECT k.campaign_id, k.season_id, k.clients, k.with_cadastre, k.with_sales,
+      k.passing_potential, k.passing_billing, k.members,
+      k.season_min_potential, k.season_max_potential, k.season_min_billing, k.season_max_billing,
+      k.potential_below_min_client, k.potential_below_min, k.potential_above_max_client, k.potential_above_max,
+      k.billing_below_min_client, k.billing_below_min, k.billing_above_max_client, k.billing_above_max,
+      CASE
+        WHEN k.members > 0 THEN NULL
+        WHEN k.note LIKE 'unknown season%' THEN 'unknown season'
+        WHEN k.note IS NOT NULL THEN 'invalid range'
+        WHEN k.clients = 0 THEN 'no client in scope in the season'
+        WHEN k.by_potential AND k.passing_potential = 0 AND k.with_cadastre = 0
+          THEN 'no client has cadastre in the season'
+        WHEN k.by_billing AND k.passing_billing = 0 AND k.with_sales = 0
+          THEN 'the season has no sales up to D'
+        {gaps("potential")}
+        {gaps("billing")}
+        ELSE 'no client in both ranges'
+      END AS empty_reason
+    FROM counted k
+    ORDER BY k.campaign_id
+    """).to_arrow_table()
+    # Primary campaign: priority ascending, nulls last, then campaign_id
+    # (byte-wise: DuckDB's default collation); the struct's order is that.
+    contacts = con.sql("""
+    WITH firsts AS (
+      SELECT m.client_id,
+        min(struct_pack(no_priority := k.priority IS NULL, priority := coalesce(k.priority, 0),
+                        campaign_id := m.campaign_id, season_id := m.season_id, p := k.priority)) AS f,
+        count(*) - 1 AS other_campaigns
+      FROM members_arrow m JOIN camp k ON k.campaign_id = m.campaign_id
+      GROUP BY m.client_id
+    )
+    SELECT client_id, f.campaign_id AS primary_campaign_id, f.season_id AS primary_season_id,
+      f.p AS primary_priority, CAST(other_campaigns AS BIGINT) AS other_campaigns
+    FROM firsts ORDER BY client_id
+    """).to_arrow_table()
+    overlap = con.sql("""
+    WITH n AS (SELECT campaign_id, count(*) AS members FROM members_arrow GROUP BY campaign_id),
+    pairs AS (
+      SELECT a.season_id, a.campaign_id, b.campaign_id AS other_campaign_id, count(*) AS shared
+      FROM members_arrow a JOIN members_arrow b
+        ON b.season_id = a.season_id AND b.client_id = a.client_id AND a.campaign_id < b.campaign_id
+      GROUP BY ALL
+    )
+    SELECT p.season_id, p.campaign_id, p.other_campaign_id, na.members, nb.members AS other_members, p.shared
+    FROM pairs p JOIN n na ON na.campaign_id = p.campaign_id JOIN n nb ON nb.campaign_id = p.other_campaign_id
+    ORDER BY p.campaign_id, p.other_campaign_id
+    """).to_arrow_table()
+    return {"campaign_diagnostics": diagnostics, "contact_plan": contacts, "campaign_overlap": overlap}
 
 
 if __name__ == "__main__":

@@ -25,6 +25,26 @@ SCHEMAS = {
         ("billing_total", MONEY), ("status_note", pa.string()),
     ]),
     "rejects": pa.schema([("table_name", pa.string()), ("row_key", pa.string()), ("reason", pa.string())]),
+    "campaign_diagnostics": pa.schema([
+        ("campaign_id", pa.string()), ("season_id", pa.string()), ("clients", pa.int64()),
+        ("with_cadastre", pa.int64()), ("with_sales", pa.int64()), ("passing_potential", pa.int64()),
+        ("passing_billing", pa.int64()), ("members", pa.int64()),
+        ("season_min_potential", MONEY), ("season_max_potential", MONEY),
+        ("season_min_billing", MONEY), ("season_max_billing", MONEY),
+        ("potential_below_min_client", pa.string()), ("potential_below_min", MONEY),
+        ("potential_above_max_client", pa.string()), ("potential_above_max", MONEY),
+        ("billing_below_min_client", pa.string()), ("billing_below_min", MONEY),
+        ("billing_above_max_client", pa.string()), ("billing_above_max", MONEY),
+        ("empty_reason", pa.string()),
+    ]),
+    "contact_plan": pa.schema([
+        ("client_id", pa.string()), ("primary_campaign_id", pa.string()), ("primary_season_id", pa.string()),
+        ("primary_priority", pa.int64()), ("other_campaigns", pa.int64()),
+    ]),
+    "campaign_overlap": pa.schema([
+        ("season_id", pa.string()), ("campaign_id", pa.string()), ("other_campaign_id", pa.string()),
+        ("members", pa.int64()), ("other_members", pa.int64()), ("shared", pa.int64()),
+    ]),
 }
 
 # Column kinds of the contract's input tables: T text, D date, N number, B boolean.

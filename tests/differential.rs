@@ -212,6 +212,58 @@ fn published_tables_equal_the_duckdb_reference() {
     );
 }
 
+/// The benchmark's peer (`bench/duckdb_fast.py`, the script BENCHMARKS.md
+/// compares zafra with) computes the same seven tables as the reference
+/// above, on the hand-made datasets (every configuration and date) and on
+/// one generated dataset: so the figures compare zafra with a peer of the
+/// same contract, edge cases included, not only on the benchmark's data
+/// (which bench/bench.py checks in its first round).
+#[test]
+fn the_benchmark_peer_equals_the_reference() {
+    let work = tempfile::tempdir().unwrap();
+    let script = Path::new(&manifest_dir())
+        .join("bench")
+        .join("check_peer.py");
+    let output = Command::new("python3")
+        .arg(&script)
+        .arg("--zafra")
+        .arg(env!("CARGO_BIN_EXE_zafra"))
+        .arg("--work")
+        .arg(work.path())
+        .output()
+        .expect("python3 must be installed (see tests/requirements.txt)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    println!("{stdout}");
+    eprintln!("{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "the peer differs from the reference (exit {:?}); see the output above",
+        output.status.code()
+    );
+    // The generated dataset is compared at two dates (check_peer.py).
+    let dates: usize = HAND_MADE.iter().map(|(_, d)| d.len()).sum::<usize>() + 2;
+    let tables = zafra::outputs::OUTPUTS.len();
+    assert_eq!(tables, 7);
+    let cases = dates * CONFIGS.len();
+    assert!(
+        stdout.contains(&format!("peer: {} tables equal, 0 differ", cases * tables)),
+        "expected {cases} cases of {tables} tables each, all equal"
+    );
+    let non_empty = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("non-empty: "))
+        .expect("the per-table summary");
+    for table in zafra::outputs::OUTPUTS {
+        assert!(
+            non_empty
+                .split(", ")
+                .any(|kv| kv.starts_with(&format!("{}=", table.name))),
+            "{} was never compared non-empty: {non_empty}",
+            table.name
+        );
+    }
+}
+
 /// The package folder at run time (cargo sets it when running tests): a
 /// binary built from another checkout sharing the target folder still reads
 /// this checkout's files.
