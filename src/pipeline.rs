@@ -302,38 +302,58 @@ pub async fn session(
 }
 
 /// SHA-256, size and rows of every input file, streamed; two files at a
-/// time (the records keep the files' order).
+/// time, each on a task of its own, so the two are read and hashed on both
+/// cores (in one task the two streams took turns on one core: the stage kept
+/// 46 % of two cores busy at scale 10). The records keep the files' order.
 async fn digest_inputs(root: &Location, tables: &[InputTable]) -> Result<Vec<InputFileRecord>> {
     let files = tables
         .iter()
         .flat_map(|table| table.files.iter().map(move |file| (table, file)));
     futures::stream::iter(files)
-        .map(|(table, file)| async move {
-            let mut hasher = Sha256::new();
-            let mut stream = root
-                .store()
-                .get(&file.path)
-                .await
-                .map_err(|e| Error::storage(format!("reading {}", file.name), e))?
-                .into_stream();
-            while let Some(chunk) = stream.next().await {
-                let chunk =
-                    chunk.map_err(|e| Error::storage(format!("reading {}", file.name), e))?;
-                hasher.update(&chunk);
-            }
-            Ok(InputFileRecord {
+        .map(|(table, file)| {
+            let store = Arc::clone(root.store());
+            let (path, name) = (file.path.clone(), file.name.clone());
+            let record = InputFileRecord {
                 table: table.spec.name.to_string(),
                 path: root.relative(&file.path),
                 size: file.size,
                 rows: file.rows,
-                sha256: format!("sha256:{}", hex(&hasher.finalize())),
-            })
+                sha256: String::new(),
+            };
+            async move {
+                let digest = tokio::spawn(file_sha256(store, path, name))
+                    .await
+                    .map_err(|e| Error::internal(format!("digesting {}: {e}", record.path)))??;
+                Ok(InputFileRecord {
+                    sha256: digest,
+                    ..record
+                })
+            }
         })
         .buffered(2)
         .collect::<Vec<Result<_>>>()
         .await
         .into_iter()
         .collect()
+}
+
+/// `sha256:<hex>` of one file's bytes, streamed.
+async fn file_sha256(
+    store: Arc<dyn object_store::ObjectStore>,
+    path: object_store::path::Path,
+    name: String,
+) -> Result<String> {
+    let mut hasher = Sha256::new();
+    let mut stream = store
+        .get(&path)
+        .await
+        .map_err(|e| Error::storage(format!("reading {name}"), e))?
+        .into_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| Error::storage(format!("reading {name}"), e))?;
+        hasher.update(&chunk);
+    }
+    Ok(format!("sha256:{}", hex(&hasher.finalize())))
 }
 
 /// What a failed query is judged against: the input tables (to name a file
