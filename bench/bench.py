@@ -210,28 +210,22 @@ def main():
         run_ids.add(run_id)
         reference_files = reference_files or files
         assert files == reference_files, "zafra output differs between runs"
-        if not args.skip_duckdb:
-            timing, duckdb_out = run_duckdb(data, work, keep=True)
-            results["duckdb"].append(timing)
+        # (result key, runner module, the tables it publishes, label), in
+        # the order they run; checked equal outside the timings, first round.
+        peers = [] if args.skip_duckdb else [
+            ("duckdb", "duckdb_fast", SEVEN, "DuckDB (all seven)"),
+            *([] if args.skip_four_table_peer else
+              [("duckdb_four", "duckdb_fast:four", FOUR, "the four-table DuckDB peer")]),
+            *([] if args.skip_old_duckdb else
+              [("duckdb_tables", "duckdb_job", FOUR, "the first DuckDB peer")]),
+        ]
+        for key, module, names, label in peers:
+            timing, duckdb_out = run_duckdb(data, work, keep=True, module=module)
+            results[key].append(timing)
             if i == 0:
-                # Checked outside the timings: the peer computes the same thing.
-                same_tables(zafra_out, duckdb_out, SEVEN)
-                print("zafra and DuckDB published equal tables (all seven)", file=sys.stderr)
+                same_tables(zafra_out, duckdb_out, names)
+                print(f"zafra and {label} published equal tables", file=sys.stderr)
             shutil.rmtree(duckdb_out)
-            if not args.skip_four_table_peer:
-                timing, duckdb_out = run_duckdb(data, work, keep=True, module="duckdb_fast:four")
-                results["duckdb_four"].append(timing)
-                if i == 0:
-                    same_tables(zafra_out, duckdb_out, FOUR)
-                    print("zafra and the four-table DuckDB peer published equal tables", file=sys.stderr)
-                shutil.rmtree(duckdb_out)
-            if not args.skip_old_duckdb:
-                timing, duckdb_out = run_duckdb(data, work, keep=True, module="duckdb_job")
-                results["duckdb_tables"].append(timing)
-                if i == 0:
-                    same_tables(zafra_out, duckdb_out, FOUR)
-                    print("zafra and the first DuckDB peer published equal tables", file=sys.stderr)
-                shutil.rmtree(duckdb_out)
         shutil.rmtree(zafra_out)
         results["floor"].append(run_floor(zafra, data))
         if args.memory:

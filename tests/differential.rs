@@ -116,22 +116,17 @@ fn parse_agree(line: &str) -> Agreed {
 
 #[test]
 fn published_tables_equal_the_duckdb_reference() {
-    let work = tempfile::tempdir().unwrap();
-    let script = Path::new(&manifest_dir())
-        .join("tests")
-        .join("differential")
-        .join("run_differential.py");
-    let output = Command::new("python3")
-        .arg(&script)
-        .arg("--zafra")
-        .arg(env!("CARGO_BIN_EXE_zafra"))
-        .arg("--work")
-        .arg(work.path())
-        .args(["--seeds", &SEEDS.join(",")])
-        .args(["--scale", SCALE])
-        .args(["--dates", &GENERATED_DATES.join(",")])
-        .output()
-        .expect("python3 must be installed (see tests/requirements.txt)");
+    let output = run_script(
+        &["tests", "differential", "run_differential.py"],
+        &[
+            "--seeds",
+            &SEEDS.join(","),
+            "--scale",
+            SCALE,
+            "--dates",
+            &GENERATED_DATES.join(","),
+        ],
+    );
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     println!("{stdout}");
@@ -220,18 +215,7 @@ fn published_tables_equal_the_duckdb_reference() {
 /// (which bench/bench.py checks in its first round).
 #[test]
 fn the_benchmark_peer_equals_the_reference() {
-    let work = tempfile::tempdir().unwrap();
-    let script = Path::new(&manifest_dir())
-        .join("bench")
-        .join("check_peer.py");
-    let output = Command::new("python3")
-        .arg(&script)
-        .arg("--zafra")
-        .arg(env!("CARGO_BIN_EXE_zafra"))
-        .arg("--work")
-        .arg(work.path())
-        .output()
-        .expect("python3 must be installed (see tests/requirements.txt)");
+    let output = run_script(&["bench", "check_peer.py"], &[]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     println!("{stdout}");
     eprintln!("{}", String::from_utf8_lossy(&output.stderr));
@@ -262,6 +246,27 @@ fn the_benchmark_peer_equals_the_reference() {
             table.name
         );
     }
+}
+
+/// Runs the Python script at `path` (under the package folder) with this
+/// build's zafra binary (`--zafra`), a new scratch folder (`--work`) and
+/// `args`.
+fn run_script(path: &[&str], args: &[&str]) -> std::process::Output {
+    let work = tempfile::tempdir().unwrap();
+    let script = path
+        .iter()
+        .fold(Path::new(&manifest_dir()).to_path_buf(), |p, part| {
+            p.join(part)
+        });
+    Command::new("python3")
+        .arg(&script)
+        .arg("--zafra")
+        .arg(env!("CARGO_BIN_EXE_zafra"))
+        .arg("--work")
+        .arg(work.path())
+        .args(args)
+        .output()
+        .expect("python3 must be installed (see tests/requirements.txt)")
 }
 
 /// The package folder at run time (cargo sets it when running tests): a
