@@ -78,17 +78,14 @@ def main() -> int:
                     continue
                 problems = []
                 for table in want:
-                    found = rd.compare(table, got[table], want[table])
+                    found = rd.compare(table, got[table], want[table], got_name="the peer")
                     problems += found
                     differ += bool(found)
                     equal += not found
                     if not found and want[table].num_rows:
                         non_empty[table] = non_empty.get(table, 0) + 1
                 if problems:
-                    # rd.compare names its sides zafra and reference; here the first is the peer
-                    text = "\n  ".join(p.replace("from zafra", "from the peer").replace("zafra:", "peer:")
-                                        .replace("\n", "\n  ") for p in problems)
-                    print(f"DIFFER {label}\n  " + text)
+                    print(f"DIFFER {label}\n  " + "\n  ".join(p.replace("\n", "\n  ") for p in problems))
                 else:
                     print(f"agree  {label}")
     print(f"peer: {equal} tables equal, {differ} differ")

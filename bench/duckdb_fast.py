@@ -537,10 +537,11 @@ def manager(con) -> dict:
         """)
 
     def ranges(dim: str) -> str:
-        # le_hi: clients at or below the maximum; lt_lo (and the nearest
-        # figure below the minimum): clients below the minimum; the nearest
-        # figure above the maximum. An ASOF join finds each in the sorted
-        # figures; no match (or a null bound) is no row.
+        # {dim}_hi.le: clients at or below the maximum; {dim}_lo.le (and .v,
+        # .c, the nearest figure below the minimum): clients below the
+        # minimum; {dim}_up.v, .c: the nearest figure above the maximum. An
+        # ASOF join finds each in the sorted figures; no match (or a null
+        # bound) is no row.
         return f"""
         {dim}_hi AS (SELECT k.campaign_id, p.le FROM camp k
                      ASOF JOIN cum_{dim} p ON p.season_id = k.season_id AND k.{dim}_max >= p.v),

@@ -311,22 +311,27 @@ async fn digest_inputs(root: &Location, tables: &[InputTable]) -> Result<Vec<Inp
         .flat_map(|table| table.files.iter().map(move |file| (table, file)));
     futures::stream::iter(files)
         .map(|(table, file)| {
-            let store = Arc::clone(root.store());
-            let (path, name) = (file.path.clone(), file.name.clone());
-            let record = InputFileRecord {
-                table: table.spec.name.to_string(),
-                path: root.relative(&file.path),
-                size: file.size,
-                rows: file.rows,
-                sha256: String::new(),
-            };
+            let hashed = tokio::spawn(file_sha256(
+                Arc::clone(root.store()),
+                file.path.clone(),
+                file.name.clone(),
+            ));
+            let (table, path) = (table.spec.name.to_string(), root.relative(&file.path));
+            let (size, rows) = (file.size, file.rows);
             async move {
-                let digest = tokio::spawn(file_sha256(store, path, name))
-                    .await
-                    .map_err(|e| Error::internal(format!("digesting {}: {e}", record.path)))??;
+                let sha256 = match hashed.await {
+                    Ok(digest) => digest?,
+                    // A panic while hashing is a bug: it continues here, as
+                    // when the file was hashed in this task.
+                    Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                    Err(e) => return Err(Error::internal(format!("digesting {path}: {e}"))),
+                };
                 Ok(InputFileRecord {
-                    sha256: digest,
-                    ..record
+                    table,
+                    path,
+                    size,
+                    rows,
+                    sha256,
                 })
             }
         })

@@ -429,22 +429,25 @@ def _fmt(row: dict) -> str:
     return "{" + ", ".join(f"{k}={'null' if v is None else v}" for k, v in row.items()) + "}"
 
 
-def compare(table: str, got: pa.Table, want: pa.Table, max_rows: int = 5) -> list[str]:
-    """The differences between zafra's table and the reference's, readable; [] when equal."""
+def compare(table: str, got: pa.Table, want: pa.Table, max_rows: int = 5,
+            got_name: str = "zafra") -> list[str]:
+    """The differences between `got_name`'s table (zafra's, or the benchmark
+    peer's in bench/check_peer.py) and the reference's, readable; [] when equal."""
+    side = f"{got_name}:".ljust(11)
     got_fields = [(f.name, str(f.type)) for f in got.schema]
     want_fields = [(f.name, str(f.type)) for f in want.schema]
     if got_fields != want_fields:
-        return [f"{table}: schema differs\n    zafra:     {got_fields}\n    reference: {want_fields}"]
+        return [f"{table}: schema differs\n    {side}{got_fields}\n    reference: {want_fields}"]
     got_rows, want_rows = got.to_pylist(), want.to_pylist()
     if got_rows == want_rows:
         return []
-    out = [f"{table}: {len(got_rows)} rows from zafra, {len(want_rows)} from the reference"]
+    out = [f"{table}: {len(got_rows)} rows from {got_name}, {len(want_rows)} from the reference"]
     shown = 0
     for i in range(max(len(got_rows), len(want_rows))):
         g = got_rows[i] if i < len(got_rows) else None
         w = want_rows[i] if i < len(want_rows) else None
         if g != w:
-            out.append(f"  row {i}:\n    zafra:     {'(none)' if g is None else _fmt(g)}\n"
+            out.append(f"  row {i}:\n    {side}{'(none)' if g is None else _fmt(g)}\n"
                        f"    reference: {'(none)' if w is None else _fmt(w)}")
             shown += 1
             if shown == max_rows:
@@ -456,7 +459,7 @@ def compare(table: str, got: pa.Table, want: pa.Table, max_rows: int = 5) -> lis
     only_got = sorted(got_keys - want_keys, key=str)[:max_rows]
     only_want = sorted(want_keys - got_keys, key=str)[:max_rows]
     if only_got:
-        out.append(f"  keys only in zafra's output (first {len(only_got)}): {only_got}")
+        out.append(f"  keys only in {got_name}'s output (first {len(only_got)}): {only_got}")
     if only_want:
         out.append(f"  keys only in the reference (first {len(only_want)}): {only_want}")
     return out
