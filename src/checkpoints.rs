@@ -350,7 +350,10 @@ pub async fn register_views_checkpointed(
             }
             continue;
         }
-        let queries = parts(view.name, df, &splits)?;
+        let queries = parts(view.name, df, &splits)?
+            .into_iter()
+            .map(text_not_view)
+            .collect::<datafusion::error::Result<Vec<_>>>()?;
         let (rows, url) = match write_checkpoint(view.name, queries, scratch).await? {
             Ok(written) => written,
             Err(e) => return Ok(Err(e)),
@@ -366,6 +369,42 @@ pub async fn register_views_checkpointed(
         timings.push((format!("checkpoint:{}", view.name), ms));
     }
     Ok(Ok(timings))
+}
+
+/// `df` with each `Utf8View` column cast to `Utf8` (same name, same
+/// values), the others as they are: a checkpoint is written with the
+/// contract's text type, so the views that read it see `Utf8` only,
+/// whatever the input tables it derives from were registered with
+/// ([`crate::inputs::VIEW_TEXT_TABLES`]). Applied to each part after its
+/// key condition, so the condition reaches the scan on the column itself.
+fn text_not_view(df: DataFrame) -> datafusion::error::Result<DataFrame> {
+    use datafusion::arrow::datatypes::DataType;
+    use datafusion::prelude::{cast, col};
+    let columns: Vec<(datafusion::common::Column, bool)> = df
+        .schema()
+        .iter()
+        .map(|(qualifier, field)| {
+            (
+                datafusion::common::Column::new(qualifier.cloned(), field.name()),
+                field.data_type() == &DataType::Utf8View,
+            )
+        })
+        .collect();
+    if !columns.iter().any(|(_, view)| *view) {
+        return Ok(df);
+    }
+    let exprs = columns
+        .into_iter()
+        .map(|(column, view)| {
+            let name = column.name.clone();
+            if view {
+                cast(col(column), DataType::Utf8).alias(name)
+            } else {
+                col(column)
+            }
+        })
+        .collect::<Vec<_>>();
+    df.select(exprs)
 }
 
 /// Streams a checkpoint's rows (its parts' rows, one part after the other)

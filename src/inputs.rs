@@ -199,6 +199,21 @@ pub const RANGED_COLUMNS: &[(&str, &str)] = &[("sales", "document_id")];
 /// same cast the reader would do) where they show them (the row keys).
 pub const INTEGER_TEXT_COLUMNS: &[(&str, &str)] = &[("sales", "line_no")];
 
+/// Tables whose text columns are registered as `Utf8View` (Arrow's string
+/// views: each value a 16-byte view holding up to 12 bytes inline, else a
+/// prefix and a reference into shared buffers) instead of `Utf8`. `sales`
+/// is the one table read by passes that carry its rows through several
+/// joins (the checked pass, `int_sales_outcomes`: 51M rows at scale 10
+/// through four hash joins); each join copies every column it passes on,
+/// and a view is copied as 16 bytes where a `Utf8` value copies its bytes
+/// and an offset, and compared by its inline prefix first. The checked
+/// pass took a median 7.3 s against 9.1 s (BENCHMARKS.md, "Sales text as
+/// string views"). Every checkpoint is written with `Utf8` in place of
+/// `Utf8View` (`checkpoints::text_not_view`), so the views that read
+/// checkpoints, and the outputs, see only `Utf8`, the contract's type.
+/// Other tables measured no gain beyond the spread; they stay `Utf8`.
+pub const VIEW_TEXT_TABLES: &[&str] = &["sales"];
+
 fn integer_text_column(table: &str, column: &str) -> bool {
     INTEGER_TEXT_COLUMNS
         .iter()
@@ -342,6 +357,7 @@ async fn discover_table(root: &Location, spec: &TableSpec) -> Result<Option<Inpu
             let data_type = match c.kind {
                 Kind::Text => match integer_types.get(c.name) {
                     Some(Some(integer)) => integer.clone(),
+                    _ if VIEW_TEXT_TABLES.contains(&spec.name) => DataType::Utf8View,
                     _ => DataType::Utf8,
                 },
                 Kind::Date => DataType::Date32,
@@ -712,16 +728,18 @@ mod tests {
 
     #[tokio::test]
     async fn line_no_keeps_the_files_integer_type_only_when_every_file_has_it() {
-        use DataType::{Int32, Int64, UInt16, Utf8};
+        // Else text: sales' text is registered as string views
+        // (VIEW_TEXT_TABLES).
+        use DataType::{Int32, Int64, UInt16, Utf8, Utf8View};
         let cases: &[(&[DataType], DataType)] = &[
             (&[Int32], Int32),
             (&[Int32, Int32, Int32], Int32),
             (&[UInt16, UInt16], UInt16),
-            (&[Utf8], Utf8),
-            (&[Int32, Utf8], Utf8),
-            (&[Utf8, Int32], Utf8),
-            (&[Int32, Int64], Utf8),
-            (&[Int64, Int32, Int32], Utf8),
+            (&[Utf8], Utf8View),
+            (&[Int32, Utf8], Utf8View),
+            (&[Utf8, Int32], Utf8View),
+            (&[Int32, Int64], Utf8View),
+            (&[Int64, Int32, Int32], Utf8View),
         ];
         for (types, expected) in cases {
             let dir = tempfile::tempdir().unwrap();
@@ -736,7 +754,8 @@ mod tests {
     #[tokio::test]
     async fn other_text_columns_stay_text_whatever_the_files_hold() {
         // document_id is not in INTEGER_TEXT_COLUMNS: an integer there is
-        // registered as text, as the contract's type says.
+        // registered as text, as the contract's type says (string views:
+        // sales is in VIEW_TEXT_TABLES).
         let dir = tempfile::tempdir().unwrap();
         registered_line_no(dir.path(), &[DataType::Int32]).await;
         let root = Location::parse(dir.path().to_str().unwrap()).unwrap();
@@ -745,7 +764,7 @@ mod tests {
         for column in ["document_id", "client_id", "currency"] {
             assert_eq!(
                 table.schema.field_with_name(column).unwrap().data_type(),
-                &DataType::Utf8
+                &DataType::Utf8View
             );
         }
     }

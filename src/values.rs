@@ -156,7 +156,17 @@ fn first_bad(array: &ArrayRef, target: &DataType) -> Option<(usize, String)> {
                 if array.is_null(i) {
                     continue;
                 }
-                match cast_with_options(&array.slice(i, 1), target, &STRICT) {
+                // The row alone, copied: a slice shares the whole array's
+                // value bytes, and casting binary to text checks all of them,
+                // so a slice of a good row fails when a later row is bad.
+                let Ok(one) = datafusion::arrow::compute::take(
+                    array.as_ref(),
+                    &datafusion::arrow::array::UInt32Array::from(vec![i as u32]),
+                    None,
+                ) else {
+                    continue;
+                };
+                match cast_with_options(&one, target, &STRICT) {
                     Err(e) => return Some((i, describe(array, i, target, Some(&e.to_string())))),
                     Ok(one) if *target == DataType::Date32 => {
                         let days = one.as_primitive_opt::<Date32Type>()?;
@@ -227,7 +237,7 @@ fn describe(array: &ArrayRef, i: usize, target: &DataType, error: Option<&str>) 
         DataType::Date32 if date_out_of_range(array, i) != Some(false) => {
             format!("date {text} is out of the supported range")
         }
-        DataType::Utf8 => "value is not valid UTF-8 text".to_string(),
+        DataType::Utf8 | DataType::Utf8View => "value is not valid UTF-8 text".to_string(),
         _ => format!(
             "value {text} cannot be read as {}: {}",
             sql_type(target),
@@ -248,7 +258,7 @@ fn sql_type(t: &DataType) -> String {
     match t {
         DataType::Decimal128(p, s) | DataType::Decimal256(p, s) => format!("DECIMAL({p},{s})"),
         DataType::Date32 => "DATE".to_string(),
-        DataType::Utf8 => "text".to_string(),
+        DataType::Utf8 | DataType::Utf8View => "text".to_string(),
         t => t.to_string(),
     }
 }
@@ -768,6 +778,22 @@ mod tests {
             "{problem}"
         );
         assert_eq!(first_bad(&decimals, &DataType::Decimal128(38, 0)), None);
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_named_for_either_text_type() {
+        // sales' text is registered as string views (inputs::VIEW_TEXT_TABLES).
+        let bytes: ArrayRef = Arc::new(datafusion::arrow::array::BinaryArray::from(vec![
+            Some(b"ok".as_slice()),
+            Some(&[0xff, 0xfe]),
+        ]));
+        for target in [DataType::Utf8, DataType::Utf8View] {
+            assert_eq!(
+                first_bad(&bytes, &target),
+                Some((1, "value is not valid UTF-8 text".to_string())),
+                "{target}"
+            );
+        }
     }
 
     #[test]
