@@ -206,9 +206,9 @@ pub const INTEGER_TEXT_COLUMNS: &[(&str, &str)] = &[("sales", "line_no")];
 /// joins (the checked pass, `int_sales_outcomes`: 51M rows at scale 10
 /// through four hash joins); each join copies every column it passes on,
 /// and a view is copied as 16 bytes where a `Utf8` value copies its bytes
-/// and an offset, and compared by its inline prefix first. The checked
-/// pass took a median 7.3 s against 9.1 s (BENCHMARKS.md, "Sales text as
-/// string views"). Every checkpoint is written with `Utf8` in place of
+/// and an offset, and compared by its inline prefix first. At scale 10
+/// the checked pass took a median 6.7 s against 8.7 s (BENCHMARKS.md,
+/// "Sales text as string views"). Every checkpoint is written with `Utf8` in place of
 /// `Utf8View` (`checkpoints::text_not_view`), so the views that read
 /// checkpoints, and the outputs, see only `Utf8`, the contract's type.
 /// Other tables measured no gain beyond the spread; they stay `Utf8`.
