@@ -23,7 +23,8 @@ pub struct SessionSettings {
 /// The session configuration of every query.
 ///
 /// Strings stay `Utf8` (not `Utf8View`) so outputs have the contract's
-/// types. Join order is the plan: the left side of every join is its hash
+/// types; the one exception is the text of `sales`, registered as views
+/// until the first checkpoint (`inputs::VIEW_TEXT_TABLES`). Join order is the plan: the left side of every join is its hash
 /// table, built once and shared by the partitions; the views write the small
 /// side first (docs/SEMANTICS.md, "Plans"). The one exception is planned by
 /// the checkpoints (`checkpoints::PARTITIONED_JOINS`). `parse_float_as_decimal` stays
