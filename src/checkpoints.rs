@@ -677,6 +677,49 @@ mod tests {
         assert_eq!(per_part, vec![vec![1, 2, 3, 4, 5, 6]]);
     }
 
+    #[tokio::test]
+    async fn a_checkpoint_holds_text_not_views_and_the_same_rows() {
+        use datafusion::arrow::datatypes::DataType;
+        let ctx = SessionContext::new();
+        let df = ctx
+            .sql(
+                "SELECT arrow_cast(k, 'Utf8View') AS k, n, t FROM \
+                 (VALUES ('a-long-id-of-more-than-12-bytes', 1, 'x'), ('b', 2, NULL), \
+                 (NULL, 3, 'z')) AS v(k, n, t)",
+            )
+            .await
+            .unwrap();
+        let types = |df: &DataFrame| -> Vec<(String, DataType)> {
+            df.schema()
+                .fields()
+                .iter()
+                .map(|f| (f.name().clone(), f.data_type().clone()))
+                .collect()
+        };
+        assert_eq!(types(&df)[0].1, DataType::Utf8View);
+        let before = df.clone().collect().await.unwrap();
+        let cast = text_not_view(df).unwrap();
+        assert_eq!(
+            types(&cast),
+            vec![
+                ("k".to_string(), DataType::Utf8),
+                ("n".to_string(), DataType::Int64),
+                ("t".to_string(), DataType::Utf8),
+            ]
+        );
+        let after = cast.collect().await.unwrap();
+        let text = |batches: &[datafusion::arrow::array::RecordBatch]| {
+            datafusion::arrow::util::pretty::pretty_format_batches(batches)
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(text(&before), text(&after));
+        // No view column: the same plan, untouched.
+        let plain = ctx.sql("SELECT 1 AS n").await.unwrap();
+        let plan = plain.logical_plan().clone();
+        assert_eq!(text_not_view(plain).unwrap().logical_plan(), &plan);
+    }
+
     /// A `sales` file of `rows` rows whose document ids span `range`.
     fn file(rows: u64, range: Option<(&str, &str)>) -> InputFile {
         InputFile {
