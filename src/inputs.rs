@@ -690,34 +690,43 @@ mod tests {
         .unwrap()
     }
 
+    /// Writes `<table>/part-<i>.parquet` under `dir`: one row of nulls, each
+    /// column in its kind's usual type (text `Utf8`), `line_no` in `line_no`.
+    fn write_null_row(dir: &std::path::Path, spec: &TableSpec, i: usize, line_no: &DataType) {
+        use datafusion::arrow::array::{ArrayRef, new_null_array};
+        std::fs::create_dir_all(dir.join(spec.name)).unwrap();
+        let fields: Vec<Field> = spec
+            .columns
+            .iter()
+            .map(|c| match (c.name, c.kind) {
+                ("line_no", _) => Field::new(c.name, line_no.clone(), true),
+                (_, Kind::Date) => Field::new(c.name, DataType::Date32, true),
+                (_, Kind::Number) => Field::new(c.name, DataType::Decimal128(18, 2), true),
+                (_, Kind::Flag) => Field::new(c.name, DataType::Boolean, true),
+                (_, Kind::Integer) => Field::new(c.name, DataType::Int64, true),
+                (_, Kind::Text) => Field::new(c.name, DataType::Utf8, true),
+            })
+            .collect();
+        let schema = Arc::new(Schema::new(fields));
+        let columns: Vec<ArrayRef> = schema
+            .fields()
+            .iter()
+            .map(|f| new_null_array(f.data_type(), 1))
+            .collect();
+        let batch = RecordBatch::try_new(Arc::clone(&schema), columns).unwrap();
+        let path = dir.join(format!("{}/part-{i}.parquet", spec.name));
+        let file = std::fs::File::create(path).unwrap();
+        let mut writer = parquet::arrow::ArrowWriter::try_new(file, schema, None).unwrap();
+        writer.write(&batch).unwrap();
+        writer.close().unwrap();
+    }
+
     /// Writes `sales/part-<i>.parquet` under `dir`, one file per type of
     /// `line_no`, and returns the registered type of that column.
     async fn registered_line_no(dir: &std::path::Path, types: &[DataType]) -> DataType {
-        use datafusion::arrow::array::{ArrayRef, new_null_array};
         let sales = TABLES.iter().find(|t| t.name == "sales").unwrap();
-        std::fs::create_dir_all(dir.join("sales")).unwrap();
         for (i, line_no) in types.iter().enumerate() {
-            let fields: Vec<Field> = sales
-                .columns
-                .iter()
-                .map(|c| match (c.name, c.kind) {
-                    ("line_no", _) => Field::new(c.name, line_no.clone(), true),
-                    (_, Kind::Date) => Field::new(c.name, DataType::Date32, true),
-                    (_, Kind::Number) => Field::new(c.name, DataType::Decimal128(18, 2), true),
-                    _ => Field::new(c.name, DataType::Utf8, true),
-                })
-                .collect();
-            let schema = Arc::new(Schema::new(fields));
-            let columns: Vec<ArrayRef> = schema
-                .fields()
-                .iter()
-                .map(|f| new_null_array(f.data_type(), 1))
-                .collect();
-            let batch = RecordBatch::try_new(Arc::clone(&schema), columns).unwrap();
-            let file = std::fs::File::create(dir.join(format!("sales/part-{i}.parquet"))).unwrap();
-            let mut writer = parquet::arrow::ArrowWriter::try_new(file, schema, None).unwrap();
-            writer.write(&batch).unwrap();
-            writer.close().unwrap();
+            write_null_row(dir, sales, i, line_no);
         }
         let root = Location::parse(dir.to_str().unwrap()).unwrap();
         let table = discover_table(&root, sales).await.unwrap().unwrap();
@@ -770,6 +779,39 @@ mod tests {
                 &DataType::Utf8View
             );
         }
+    }
+
+    #[tokio::test]
+    async fn only_the_view_text_tables_register_text_as_string_views() {
+        // VIEW_TEXT_TABLES' text is Utf8View; every other table's stays
+        // the contract's Utf8 (and a non-text column keeps its own type).
+        let dir = tempfile::tempdir().unwrap();
+        let root = Location::parse(dir.path().to_str().unwrap()).unwrap();
+        for spec in TABLES {
+            write_null_row(dir.path(), spec, 0, &DataType::Utf8);
+            let table = discover_table(&root, spec).await.unwrap().unwrap();
+            let text = if VIEW_TEXT_TABLES.contains(&spec.name) {
+                DataType::Utf8View
+            } else {
+                DataType::Utf8
+            };
+            for column in spec.columns {
+                let registered = table.schema.field_with_name(column.name).unwrap();
+                assert_eq!(
+                    registered.data_type() == &text,
+                    matches!(column.kind, Kind::Text),
+                    "{}.{}: {}",
+                    spec.name,
+                    column.name,
+                    registered.data_type()
+                );
+            }
+        }
+        assert!(
+            VIEW_TEXT_TABLES
+                .iter()
+                .all(|t| TABLES.iter().any(|s| s.name == *t))
+        );
     }
 
     #[test]

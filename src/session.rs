@@ -24,9 +24,9 @@ pub struct SessionSettings {
 ///
 /// Strings stay `Utf8` (not `Utf8View`) so outputs have the contract's
 /// types; the one exception is the text of `sales`, registered as views
-/// until the first checkpoint (`inputs::VIEW_TEXT_TABLES`). Join order is the plan: the left side of every join is its hash
-/// table, built once and shared by the partitions; the views write the small
-/// side first (docs/SEMANTICS.md, "Plans"). The one exception is planned by
+/// until the first checkpoint (`inputs::VIEW_TEXT_TABLES`). Join order is
+/// the plan: the left side of every join is its hash table, built once and
+/// shared by the partitions; the views write the small side first (docs/SEMANTICS.md, "Plans"). The one exception is planned by
 /// the checkpoints (`checkpoints::PARTITIONED_JOINS`). `parse_float_as_decimal` stays
 /// off: it also turns integer literals into decimals, making `(n + 1) / 2` a
 /// decimal division; the views write no float literal (decimal constants are

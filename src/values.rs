@@ -159,14 +159,14 @@ fn first_bad(array: &ArrayRef, target: &DataType) -> Option<(usize, String)> {
                 // The row alone, copied: a slice shares the whole array's
                 // value bytes, and casting binary to text checks all of them,
                 // so a slice of a good row fails when a later row is bad.
-                let Ok(one) = datafusion::arrow::compute::take(
+                let Ok(row) = datafusion::arrow::compute::take(
                     array.as_ref(),
                     &datafusion::arrow::array::UInt32Array::from(vec![i as u32]),
                     None,
                 ) else {
                     continue;
                 };
-                match cast_with_options(&one, target, &STRICT) {
+                match cast_with_options(&row, target, &STRICT) {
                     Err(e) => return Some((i, describe(array, i, target, Some(&e.to_string())))),
                     Ok(one) if *target == DataType::Date32 => {
                         let days = one.as_primitive_opt::<Date32Type>()?;
