@@ -85,11 +85,12 @@ const MAX_PARTS: u64 = 64;
 
 /// Checkpoints planned with partitioned hash joins (`repartition_joins`,
 /// off for every other query: no sales join is ever repartitioned). Their
-/// joins have build sides as large as their probe sides, such as the client
-/// × season grid of `int_client_figures` (19.4M rows at scale 100): with
+/// joins have build sides as large as their probe sides, such as the
+/// potentials and billing that the client × season grid of
+/// `int_client_figures` (19.4M rows at scale 100) streams through: with
 /// both sides repartitioned on the key, each partition builds its own share
 /// of the table, in parallel, instead of one thread building the whole
-/// grid for every partition. The rows are the same either way. Only for a
+/// table for every partition. The rows are the same either way. Only for a
 /// view whose inputs are checkpoints or small: its joins must never see
 /// sales rows (`int_potential` and `int_sales_outcomes` are checkpoints;
 /// `tests/plans.rs` checks the plan reads no sales).
@@ -121,9 +122,9 @@ pub async fn plan_view(ctx: &SessionContext, view: &View) -> datafusion::error::
     let mut state = ctx.state();
     let options = state.config_mut().options_mut();
     if partitioned {
-        // Without statistics for the grid DataFusion would still collect it
-        // (its size thresholds see an estimate), so they are zero: every
-        // join of the view is partitioned.
+        // DataFusion would still collect a build side that its size
+        // thresholds find small (they see estimates), so they are zero:
+        // every join of the view is partitioned.
         options.optimizer.repartition_joins = true;
         options.optimizer.hash_join_single_partition_threshold = 0;
         options.optimizer.hash_join_single_partition_threshold_rows = 0;

@@ -427,7 +427,10 @@ async fn the_value_buckets_sort_nothing_beyond_the_segments() {
 /// The joins of `int_client_figures` (the client × season grid with its
 /// potentials and billing) are partitioned on their key when a run plans
 /// the checkpoint (`zafra::checkpoints::PARTITIONED_JOINS`), so no thread
-/// builds the whole grid; the checkpoints before it mean no sales row is
+/// builds a whole table, and they are right joins: the figures are the
+/// hash tables and the grid streams through them (a left join would build
+/// the grid with every column joined so far, twice the CPU at scale 10);
+/// the checkpoints before it mean no sales row is
 /// repartitioned (the plan reads no sales). The session's own plan of the
 /// same SQL keeps collected build sides.
 #[tokio::test]
@@ -447,7 +450,9 @@ async fn the_client_figures_checkpoint_joins_in_partitions_and_reads_no_sales() 
     let joins = hash_joins(&planned);
     assert_eq!(joins.len(), 2, "{joins:#?}");
     assert!(
-        joins.iter().all(|j| j.contains("mode=Partitioned")),
+        joins
+            .iter()
+            .all(|j| j.contains("mode=Partitioned") && j.contains("join_type=Right")),
         "{joins:#?}"
     );
     let session_plan = ctx
