@@ -10,18 +10,23 @@
 -- Cost follows clients + campaigns × buckets + candidates instead of
 -- clients × campaigns: each ranged campaign takes only the clients of the
 -- buckets (int_client_buckets) overlapping its range (int_campaign_buckets)
--- on its most selective dimension, and the ranges are compared in that
+-- on its most selective dimension (the one whose overlapping buckets hold
+-- fewer clients; potential on a tie), and the ranges are compared in that
 -- join, so a pair outside them is never copied; a campaign with neither
--- flag takes every client of its season. Uses no parameters.
+-- flag takes every client of its season. The dimension chosen changes which
+-- pairs the join compares, never the rows: both ranges are compared. (By
+-- clients, not by buckets: at scale 10 a count of buckets chose ranges
+-- holding 20M pairs for 4.5M candidates, BENCHMARKS.md.) Uses no
+-- parameters.
 WITH campaigns AS (
     SELECT * FROM int_active_campaigns WHERE status_note IS NULL
 ),
 
-bucket_counts AS (
+client_counts AS (
     SELECT
         campaign_id,
-        SUM(CASE WHEN dimension = 'potential' THEN 1 ELSE 0 END) AS potential_buckets,
-        SUM(CASE WHEN dimension = 'billing' THEN 1 ELSE 0 END) AS billing_buckets
+        SUM(CASE WHEN dimension = 'potential' THEN clients ELSE 0 END) AS potential_clients,
+        SUM(CASE WHEN dimension = 'billing' THEN clients ELSE 0 END) AS billing_clients
     FROM int_campaign_buckets
     GROUP BY campaign_id
 ),
@@ -31,13 +36,13 @@ plan AS (
         k.campaign_id,
         CASE
             WHEN k.by_potential AND (NOT k.by_billing
-                OR COALESCE(n.potential_buckets, 0) <= COALESCE(n.billing_buckets, 0))
+                OR COALESCE(n.potential_clients, 0) <= COALESCE(n.billing_clients, 0))
                 THEN 'potential'
             WHEN k.by_billing THEN 'billing'
             ELSE 'all'
         END AS dimension
     FROM campaigns AS k
-    LEFT JOIN bucket_counts AS n ON n.campaign_id = k.campaign_id
+    LEFT JOIN client_counts AS n ON n.campaign_id = k.campaign_id
 ),
 
 -- Each campaign's buckets on its chosen dimension, with its bounds.
