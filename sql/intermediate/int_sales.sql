@@ -4,7 +4,10 @@
 -- the base one with no accepted rate dated on or before the document date),
 -- its row key if rejected, and whether it counts in billing (contract §4:
 -- accepted, VALID, client in scope; the season window and the signed amount
--- are int_sales_seasons' business). Parameters: run_params.base_currency.
+-- are int_sales_seasons' business). Uses no parameters: the rate of every
+-- row, 1 for the base currency and a null currency included, comes from
+-- int_fx_by_day, joined on (currency, document date) with nulls equal; a
+-- row it gives no rate is a currency other than the base one without one.
 --
 -- row_key is built only for rejected rows (a CASE evaluates its branch only
 -- on the rows that take it); line_no may be registered as an integer
@@ -14,25 +17,13 @@
 --
 -- The small side of each join comes first (its hash table); the sales rows
 -- stream through (docs/SEMANTICS.md, "Plans").
-WITH params AS (
-    SELECT base_currency FROM run_params
-),
-
-classified AS (
-    SELECT
-        s.*,
-        (s.currency IS NULL OR s.currency = p.base_currency) AS is_base_currency
-    FROM params AS p
-    CROSS JOIN val_sales AS s
-),
-
-with_client AS (
+WITH with_client AS (
     SELECT
         s.*,
         k.client_id IS NOT NULL AS client_known,
         COALESCE(k.in_scope, FALSE) AS client_in_scope
     FROM int_known_clients AS k
-    RIGHT JOIN classified AS s ON s.client_id = k.client_id
+    RIGHT JOIN val_sales AS s ON s.client_id = k.client_id
 ),
 
 checked AS (
@@ -47,17 +38,17 @@ checked AS (
         s.is_valid,
         s.amount,
         s.currency,
-        -- The rate's branch first: a CASE's type is its first branch's.
-        CASE WHEN NOT s.is_base_currency THEN fx.rate_to_base ELSE 1 END AS fx_rate,
+        fx.rate_to_base AS fx_rate,
         s.client_in_scope,
         COALESCE(
             s.row_problem,
             CASE WHEN NOT s.client_known THEN 'unknown client_id' END,
-            CASE WHEN NOT s.is_base_currency AND fx.rate_to_base IS NULL THEN 'no fx rate' END
+            CASE WHEN fx.rate_to_base IS NULL THEN 'no fx rate' END
         ) AS reject_reason
     FROM int_fx_by_day AS fx
     RIGHT JOIN with_client AS s
-        ON s.currency = fx.currency AND s.document_date = fx.document_date
+        ON (s.currency IS NOT DISTINCT FROM fx.currency)
+        AND (s.document_date IS NOT DISTINCT FROM fx.document_date)
 ),
 
 outcome AS (
