@@ -72,7 +72,7 @@ pub async fn client_context(
     cluster: &ClusterEngine,
 ) -> Result<SessionContext> {
     let timeout = cluster.connect_timeout_secs.to_string();
-    // Two of Ballista 55's defaults are turned off, neither changes a result:
+    // Three of Ballista 55's defaults are turned off, none changes a result:
     // - the adaptive planner (AQE): a task of a stage under a UNION reports
     //   one more operator's metrics than its stage has, the scheduler
     //   refuses the task's status and the job never ends; the static
@@ -80,9 +80,18 @@ pub async fn client_context(
     //   stages at its exchanges;
     // - dynamic filters (a TopK's threshold, a join's build-side bounds):
     //   state shared between operators of one process, which the
-    //   operators of different stages and processes cannot share.
+    //   operators of different stages and processes cannot share;
+    // - a UNION of inputs partitioned alike becoming an InterleaveExec:
+    //   the scheduler cuts the plan into stages under it, the stages'
+    //   readers do not declare that partitioning, and the InterleaveExec
+    //   cannot be rebuilt over them ("new children can not be
+    //   interleaved"; `int_memberships` planned from the views, since
+    //   `int_client_figures` joins its grid as the probe side and so keeps
+    //   the clients' hash partitioning); a plain UNION reads each input's
+    //   partitions in turn.
     let config = crate::session::config(settings)
         .set_bool("datafusion.optimizer.enable_dynamic_filter_pushdown", false)
+        .set_bool("datafusion.optimizer.prefer_existing_union", true)
         .upgrade_for_ballista()
         .set_bool("ballista.planner.adaptive.enabled", false)
         .set_str("ballista.job.name", "zafra run")

@@ -2,7 +2,7 @@
 -- accepted rate, document date occurring in `sales`) for which a rate
 -- applies: the rate of the latest rate_date on or before that date
 -- (contract §4); and the rate 1 of the base currency and of a null
--- currency (both need no rate) on every such date and on a null date. The
+-- currency (both need no rate) on every such date, a null one included. The
 -- as-of lookup is done once per (currency, day), then the checked pass
 -- (int_sales) joins it back on equality, nulls equal: no range join over
 -- every sales row, and every row's rate (1, a rate, or none: `no fx rate`)
@@ -23,15 +23,13 @@ WITH params AS (
     SELECT base_currency FROM run_params
 ),
 
--- Every sales date, and the null date (a row without one still has the
--- base currency's rate).
+-- Every sales date, the null date included when a row has none (such a
+-- row still has the base currency's rate). (Not a union with a null row:
+-- the cluster engine could not plan that union of an aggregate.)
 days AS (
     SELECT document_date
     FROM stg_sales
-    WHERE document_date IS NOT NULL
     GROUP BY document_date
-    UNION ALL
-    SELECT CAST(NULL AS DATE) AS document_date FROM params
 ),
 
 -- The intervals of the accepted rates of other currencies, and the base
