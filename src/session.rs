@@ -26,11 +26,13 @@ pub struct SessionSettings {
 /// types; the one exception is the text of `sales`, registered as views
 /// until the first checkpoint (`inputs::VIEW_TEXT_TABLES`). Join order is
 /// the plan: the left side of every join is its hash table, built once and
-/// shared by the partitions; the views write the small side first (docs/SEMANTICS.md, "Plans"). The one exception is planned by
-/// the checkpoints (`checkpoints::PARTITIONED_JOINS`). `parse_float_as_decimal` stays
-/// off: it also turns integer literals into decimals, making `(n + 1) / 2` a
-/// decimal division; the views write no float literal (decimal constants are
-/// spelled `CAST('0.5' AS DECIMAL(2, 1))`).
+/// shared by the partitions; the views write the small side first
+/// (docs/SEMANTICS.md, "Plans"). The one view whose joins are partitioned
+/// is planned by the checkpoints (`checkpoints::PARTITIONED_JOINS`).
+/// `parse_float_as_decimal` stays off: it also turns integer literals into
+/// decimals, making `(n + 1) / 2` a decimal division; the views write no
+/// float literal (decimal constants are spelled `CAST('0.5' AS
+/// DECIMAL(2, 1))`).
 ///
 /// Partial aggregation is skipped as soon as its probe finds more than 10%
 /// distinct groups (DataFusion's default: 80%): the per-document pass of
