@@ -16,14 +16,26 @@
 -- and `counted` reads its is_valid, not the texts (val_sales says why).
 --
 -- The small side of each join comes first (its hash table); the sales rows
--- stream through (docs/SEMANTICS.md, "Plans").
-WITH with_client AS (
+-- stream through (docs/SEMANTICS.md, "Plans"). Each join copies every
+-- column it passes on, for every row, so the rate is joined first (the
+-- currency goes no further), and the known clients' side brings one column:
+-- in_scope, never null for a known client, null for an unknown one (a
+-- second column to tell them apart, `k.client_id`, was copied out of the
+-- hash table for all 51M rows at scale 10: BENCHMARKS.md, "Fewer columns
+-- through the checked pass").
+WITH known AS (
+    SELECT client_id, COALESCE(in_scope, FALSE) AS in_scope
+    FROM int_known_clients
+),
+
+with_rate AS (
     SELECT
         s.*,
-        k.client_id IS NOT NULL AS client_known,
-        COALESCE(k.in_scope, FALSE) AS client_in_scope
-    FROM int_known_clients AS k
-    RIGHT JOIN val_sales AS s ON s.client_id = k.client_id
+        fx.rate_to_base AS fx_rate
+    FROM int_fx_by_day AS fx
+    RIGHT JOIN val_sales AS s
+        ON (s.currency IS NOT DISTINCT FROM fx.currency)
+        AND (s.document_date IS NOT DISTINCT FROM fx.document_date)
 ),
 
 checked AS (
@@ -38,17 +50,15 @@ checked AS (
         s.is_valid,
         s.amount,
         s.currency,
-        fx.rate_to_base AS fx_rate,
-        s.client_in_scope,
+        s.fx_rate,
+        COALESCE(k.in_scope, FALSE) AS client_in_scope,
         COALESCE(
             s.row_problem,
-            CASE WHEN NOT s.client_known THEN 'unknown client_id' END,
-            CASE WHEN fx.rate_to_base IS NULL THEN 'no fx rate' END
+            CASE WHEN k.in_scope IS NULL THEN 'unknown client_id' END,
+            CASE WHEN s.fx_rate IS NULL THEN 'no fx rate' END
         ) AS reject_reason
-    FROM int_fx_by_day AS fx
-    RIGHT JOIN with_client AS s
-        ON (s.currency IS NOT DISTINCT FROM fx.currency)
-        AND (s.document_date IS NOT DISTINCT FROM fx.document_date)
+    FROM known AS k
+    RIGHT JOIN with_rate AS s ON s.client_id = k.client_id
 ),
 
 outcome AS (

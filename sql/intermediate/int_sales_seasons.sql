@@ -15,7 +15,9 @@
 -- scale (adding a zero of type DECIMAL(39, 0) does that without naming the
 -- scale), so the product of two values of at most 38 digits is exact and
 -- cannot overflow, and the sums over it cannot wrap (docs/SEMANTICS.md,
--- "Exact money").
+-- "Exact money"). The sign goes on the amount before it is widened (a
+-- decimal's negation is exact): one product per row, one branch to choose
+-- (at scale 10 the projection's CPU went from 0.74-0.78 s to 0.57-0.59 s).
 --
 -- The day -> season table is the left (hash) side of an inner join; the
 -- sales rows stream through it (docs/SEMANTICS.md, "Plans"). The join's key
@@ -72,9 +74,8 @@ SELECT
     reject_reason,
     counted,
     CASE
-        WHEN season_id IS NULL THEN NULL
-        WHEN is_credit_note
-            THEN -((amount + CAST(0 AS DECIMAL(39, 0))) * (fx_rate + CAST(0 AS DECIMAL(39, 0))))
-        ELSE (amount + CAST(0 AS DECIMAL(39, 0))) * (fx_rate + CAST(0 AS DECIMAL(39, 0)))
+        WHEN season_id IS NOT NULL
+            THEN (CASE WHEN is_credit_note THEN -amount ELSE amount END + CAST(0 AS DECIMAL(39, 0)))
+                * (fx_rate + CAST(0 AS DECIMAL(39, 0)))
     END AS signed_amount
 FROM in_seasons
