@@ -13,16 +13,42 @@
 -- Nothing needs sorting: a bucket is computed row by row. Buckets only
 -- choose candidates and prune counts; every member and count is decided on
 -- the figures themselves, so the bucket function cannot change a result.
-WITH figures AS (
+--
+-- The digits are the text of the rounded figure. Below 10^17 it is written
+-- from a BIGINT, the same text (the rounded figure is a whole number) at a
+-- fraction of the cost of writing a 38-digit decimal (at scale 10, the
+-- digits of the 3.9M figures took 0.17-0.21 s against 0.27-0.31 s);
+-- larger figures keep the decimal's text.
+WITH rounded AS (
     SELECT
         season_id,
         client_id,
         potential,
         billing,
         segment,
-        CAST(CAST(abs(potential) AS DECIMAL(38, 0)) AS VARCHAR) AS potential_digits,
-        CAST(CAST(abs(billing) AS DECIMAL(38, 0)) AS VARCHAR) AS billing_digits
+        CAST(abs(potential) AS DECIMAL(38, 0)) AS potential_whole,
+        CAST(abs(billing) AS DECIMAL(38, 0)) AS billing_whole
     FROM int_client_segments
+),
+
+figures AS (
+    SELECT
+        season_id,
+        client_id,
+        potential,
+        billing,
+        segment,
+        CASE
+            WHEN potential_whole < CAST('100000000000000000' AS DECIMAL(38, 0))
+                THEN CAST(CAST(potential_whole AS BIGINT) AS VARCHAR)
+            ELSE CAST(potential_whole AS VARCHAR)
+        END AS potential_digits,
+        CASE
+            WHEN billing_whole < CAST('100000000000000000' AS DECIMAL(38, 0))
+                THEN CAST(CAST(billing_whole AS BIGINT) AS VARCHAR)
+            ELSE CAST(billing_whole AS VARCHAR)
+        END AS billing_digits
+    FROM rounded
 ),
 
 -- digits × 1000 + first three digits, the bucket without its sign
