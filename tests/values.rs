@@ -334,3 +334,162 @@ fn the_issues_billing_of_3_4e28_is_published_exactly() {
         "C1|34000000000000000000000000000.00|Decimal128(38, 2)"
     );
 }
+
+/// A column of a Parquet file written with the low-level writer, values as
+/// they are (none null): text is raw bytes under the `UTF8` annotation, so
+/// a file can hold text that is not UTF-8, as a foreign writer may write it.
+enum Raw<'a> {
+    Text(Vec<&'a [u8]>),
+    Bool(Vec<bool>),
+    Int(Vec<i32>),
+    Date(Vec<i32>),
+    /// DECIMAL(18, 2), as unscaled cents.
+    Cents(Vec<i64>),
+}
+
+fn write_raw_parquet(path: &Path, columns: &[(&str, Raw)]) {
+    use std::sync::Arc;
+
+    use parquet::data_type::{BoolType, ByteArray, ByteArrayType, Int32Type, Int64Type};
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::writer::SerializedFileWriter;
+    use parquet::schema::parser::parse_message_type;
+
+    let fields: Vec<String> = columns
+        .iter()
+        .map(|(name, raw)| match raw {
+            Raw::Text(_) => format!("optional binary {name} (UTF8);"),
+            Raw::Bool(_) => format!("optional boolean {name};"),
+            Raw::Int(_) => format!("optional int32 {name};"),
+            Raw::Date(_) => format!("optional int32 {name} (DATE);"),
+            Raw::Cents(_) => format!("optional int64 {name} (DECIMAL(18,2));"),
+        })
+        .collect();
+    let schema = parse_message_type(&format!("message schema {{ {} }}", fields.join(" "))).unwrap();
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let file = std::fs::File::create(path).unwrap();
+    let properties = Arc::new(WriterProperties::builder().build());
+    let mut writer = SerializedFileWriter::new(file, Arc::new(schema), properties).unwrap();
+    let mut group = writer.next_row_group().unwrap();
+    for (_, raw) in columns {
+        let mut column = group.next_column().unwrap().unwrap();
+        match raw {
+            Raw::Text(values) => {
+                let values: Vec<ByteArray> =
+                    values.iter().map(|v| ByteArray::from(v.to_vec())).collect();
+                let defined = vec![1; values.len()];
+                column
+                    .typed::<ByteArrayType>()
+                    .write_batch(&values, Some(&defined), None)
+                    .unwrap();
+            }
+            Raw::Bool(values) => {
+                let defined = vec![1; values.len()];
+                column
+                    .typed::<BoolType>()
+                    .write_batch(values, Some(&defined), None)
+                    .unwrap();
+            }
+            Raw::Int(values) | Raw::Date(values) => {
+                let defined = vec![1; values.len()];
+                column
+                    .typed::<Int32Type>()
+                    .write_batch(values, Some(&defined), None)
+                    .unwrap();
+            }
+            Raw::Cents(values) => {
+                let defined = vec![1; values.len()];
+                column
+                    .typed::<Int64Type>()
+                    .write_batch(values, Some(&defined), None)
+                    .unwrap();
+            }
+        }
+        column.close().unwrap();
+    }
+    group.close().unwrap();
+    writer.close().unwrap();
+}
+
+#[test]
+fn text_that_is_not_utf8_stops_the_run_naming_table_and_file() {
+    // `clients` is read as Arrow `Utf8`: the id of the third client holds
+    // the byte 0xFF. The Parquet reader rejects the whole column chunk (its
+    // dictionary or page), so the file is named, not the row
+    // (docs/SEMANTICS.md, "Input values").
+    let tmp = tempfile::tempdir().unwrap();
+    let input = dataset(&tmp.path().join("in"), &[("clients", "")]);
+    let file = input.join("clients/part-00000.parquet");
+    write_raw_parquet(
+        &file,
+        &[
+            ("client_id", Raw::Text(vec![b"C1", b"C2", b"C\xff3", b"C4"])),
+            ("name", Raw::Text(vec![b"Uno", b"Dos", b"Tres", b"Cuatro"])),
+            ("active", Raw::Bool(vec![true, true, false, true])),
+        ],
+    );
+    fails(
+        tmp.path(),
+        &input,
+        &[
+            "table `clients`",
+            &format!("file `{}`", file.display()),
+            "encountered non UTF-8 data",
+        ],
+    );
+}
+
+#[test]
+fn text_that_is_not_utf8_in_sales_stops_the_run_naming_table_and_file() {
+    // `sales` is read as Arrow string views (`Utf8View`): the status of
+    // line F2|1 holds the byte 0xFF.
+    let tmp = tempfile::tempdir().unwrap();
+    let input = dataset(&tmp.path().join("in"), &[("sales", "")]);
+    let file = input.join("sales/part-00000.parquet");
+    // 2025-08-01 and 2025-08-02 as days since 1970-01-01.
+    write_raw_parquet(
+        &file,
+        &[
+            ("document_id", Raw::Text(vec![b"F1", b"F2"])),
+            ("line_no", Raw::Int(vec![1, 1])),
+            ("client_id", Raw::Text(vec![b"C1", b"C2"])),
+            ("document_date", Raw::Date(vec![20301, 20302])),
+            ("document_type", Raw::Text(vec![b"INVOICE", b"INVOICE"])),
+            ("status", Raw::Text(vec![b"VALID", b"VAL\xffID"])),
+            ("amount", Raw::Cents(vec![600_000, 700_000])),
+            ("currency", Raw::Text(vec![b"USD", b"USD"])),
+        ],
+    );
+    fails(
+        tmp.path(),
+        &input,
+        &[
+            "table `sales`",
+            &format!("file `{}`", file.display()),
+            "encountered non UTF-8 data",
+        ],
+    );
+}
+
+#[test]
+fn a_column_the_run_does_not_read_is_not_checked_for_utf8() {
+    // The clients' `name` is read by no view: bytes that are not UTF-8
+    // there do not stop the run (its digest still covers the file).
+    let tmp = tempfile::tempdir().unwrap();
+    let input = dataset(&tmp.path().join("in"), &[("clients", "")]);
+    write_raw_parquet(
+        &input.join("clients/part-00000.parquet"),
+        &[
+            ("client_id", Raw::Text(vec![b"C1", b"C2", b"C3", b"C4"])),
+            (
+                "name",
+                Raw::Text(vec![b"Uno", b"Dos", b"Tr\xffes", b"Cuatro"]),
+            ),
+            ("active", Raw::Bool(vec![true, true, false, true])),
+        ],
+    );
+    let out = tmp.path().join("out");
+    let cfg = config(tmp.path(), &input, &out, "");
+    run(&cfg).assert().code(0);
+    assert!(out.join("_manifests").exists());
+}
