@@ -33,11 +33,7 @@ WITH rounded AS (
 
 figures AS (
     SELECT
-        season_id,
-        client_id,
-        potential,
-        billing,
-        segment,
+        *,
         CASE
             WHEN potential_whole < CAST('100000000000000000' AS DECIMAL(38, 0))
                 THEN CAST(CAST(potential_whole AS BIGINT) AS VARCHAR)
