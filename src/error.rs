@@ -59,6 +59,16 @@ pub enum InputError {
         #[source]
         cause: ReadFailure,
     },
+    #[error(
+        "table `{table}`, file `{file}`, column `{column}`: text that is not UTF-8 (the Parquet reader rejects the column's page or dictionary, so no row is named)"
+    )]
+    NotUtf8 {
+        table: String,
+        file: String,
+        column: String,
+        #[source]
+        cause: parquet::errors::ParquetError,
+    },
     #[error("table `{table}`: {problem} for keys {}", keys.join(", "))]
     KeyProblems {
         table: String,

@@ -19,7 +19,7 @@ use tracing::{Instrument, info, info_span, warn};
 use crate::checkpoints;
 use crate::config::{JobConfig, hex};
 use crate::error::{Error, InputError, ReadFailure, Result, quoted};
-use crate::inputs::{self, InputTable, panic_message};
+use crate::inputs::{self, InputFile, InputTable, panic_message};
 use crate::lease::Clock;
 use crate::manifest::{
     self, CampaignRecord, CampaignRule, Counts, InputFileRecord, Manifest, ThresholdRecord,
@@ -497,6 +497,20 @@ async fn find_unreadable_file(root: &Location, tables: &[InputTable]) -> Option<
             .await;
             let cause = match outcome {
                 Ok(Ok(())) => continue,
+                Ok(Err(e)) if e.to_string().contains("non UTF-8") => {
+                    if let Some(column) = column_not_utf8(root, table, file).await {
+                        return Some(
+                            InputError::NotUtf8 {
+                                table: table.spec.name.to_string(),
+                                file: file.name.clone(),
+                                column,
+                                cause: e,
+                            }
+                            .into(),
+                        );
+                    }
+                    ReadFailure::Parquet(e)
+                }
                 Ok(Err(e)) => ReadFailure::Parquet(e),
                 Err(panic) => ReadFailure::Panic(panic_message(&panic)),
             };
@@ -508,6 +522,35 @@ async fn find_unreadable_file(root: &Location, tables: &[InputTable]) -> Option<
                 }
                 .into(),
             );
+        }
+    }
+    None
+}
+
+/// The first of `table`'s columns (in the contract's order) whose text the
+/// Parquet reader rejects as not UTF-8, each column decoded alone. The row
+/// is not found this way: the reader rejects a whole page or dictionary.
+async fn column_not_utf8(root: &Location, table: &InputTable, file: &InputFile) -> Option<String> {
+    #[allow(deprecated)]
+    use parquet::arrow::async_reader::{ParquetObjectReader, ParquetRecordBatchStreamBuilder};
+    for column in table.spec.columns {
+        #[allow(deprecated)]
+        let reader = ParquetObjectReader::new(Arc::clone(root.store()), file.path.clone())
+            .with_file_size(file.size);
+        let outcome = AssertUnwindSafe(async move {
+            let builder = ParquetRecordBatchStreamBuilder::new(reader).await?;
+            let mask =
+                parquet::arrow::ProjectionMask::columns(builder.parquet_schema(), [column.name]);
+            let mut stream = builder.with_projection(mask).build()?;
+            while let Some(batch) = stream.next().await {
+                batch?;
+            }
+            Ok::<_, parquet::errors::ParquetError>(())
+        })
+        .catch_unwind()
+        .await;
+        if matches!(outcome, Ok(Err(e)) if e.to_string().contains("non UTF-8")) {
+            return Some(column.name.to_string());
         }
     }
     None

@@ -412,11 +412,10 @@ fn write_raw_parquet(path: &Path, columns: &[(&str, Raw)]) {
 }
 
 #[test]
-fn text_that_is_not_utf8_stops_the_run_naming_table_and_file() {
+fn text_that_is_not_utf8_stops_the_run_naming_table_file_and_column() {
     // `clients` is read as Arrow `Utf8`: the id of the third client holds
-    // the byte 0xFF. The Parquet reader rejects the whole column chunk (its
-    // dictionary or page), so the file is named, not the row
-    // (docs/SEMANTICS.md, "Input values").
+    // the byte 0xFF. The Parquet reader rejects the whole page or
+    // dictionary, so the column is named, not the row (docs/SEMANTICS.md).
     let tmp = tempfile::tempdir().unwrap();
     let input = dataset(&tmp.path().join("in"), &[("clients", "")]);
     let file = input.join("clients/part-00000.parquet");
@@ -434,13 +433,14 @@ fn text_that_is_not_utf8_stops_the_run_naming_table_and_file() {
         &[
             "table `clients`",
             &format!("file `{}`", file.display()),
+            "column `client_id`: text that is not UTF-8",
             "encountered non UTF-8 data",
         ],
     );
 }
 
 #[test]
-fn text_that_is_not_utf8_in_sales_stops_the_run_naming_table_and_file() {
+fn text_that_is_not_utf8_in_sales_stops_the_run_naming_table_file_and_column() {
     // `sales` is read as Arrow string views (`Utf8View`): the status of
     // line F2|1 holds the byte 0xFF.
     let tmp = tempfile::tempdir().unwrap();
@@ -466,6 +466,7 @@ fn text_that_is_not_utf8_in_sales_stops_the_run_naming_table_and_file() {
         &[
             "table `sales`",
             &format!("file `{}`", file.display()),
+            "column `status`: text that is not UTF-8",
             "encountered non UTF-8 data",
         ],
     );
