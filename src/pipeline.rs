@@ -477,27 +477,11 @@ async fn data_error(root: &Location, tables: &[InputTable], e: DataFusionError) 
 /// Decodes every input file in full, one at a time, to name the first one
 /// the Parquet reader cannot read (or panics on).
 async fn find_unreadable_file(root: &Location, tables: &[InputTable]) -> Option<Error> {
-    #[allow(deprecated)]
-    use parquet::arrow::async_reader::{ParquetObjectReader, ParquetRecordBatchStreamBuilder};
     for table in tables {
         for file in &table.files {
-            #[allow(deprecated)]
-            let reader = ParquetObjectReader::new(Arc::clone(root.store()), file.path.clone())
-                .with_file_size(file.size);
-            let outcome = AssertUnwindSafe(async move {
-                let mut stream = ParquetRecordBatchStreamBuilder::new(reader)
-                    .await?
-                    .build()?;
-                while let Some(batch) = stream.next().await {
-                    batch?;
-                }
-                Ok::<_, parquet::errors::ParquetError>(())
-            })
-            .catch_unwind()
-            .await;
-            let cause = match outcome {
-                Ok(Ok(())) => continue,
-                Ok(Err(e)) if e.to_string().contains("non UTF-8") => {
+            let cause = match decode(root, file, None).await {
+                Ok(()) => continue,
+                Err(ReadFailure::Parquet(e)) if is_not_utf8(&e) => {
                     if let Some(column) = column_not_utf8(root, table, file).await {
                         return Some(
                             InputError::NotUtf8 {
@@ -511,8 +495,7 @@ async fn find_unreadable_file(root: &Location, tables: &[InputTable]) -> Option<
                     }
                     ReadFailure::Parquet(e)
                 }
-                Ok(Err(e)) => ReadFailure::Parquet(e),
-                Err(panic) => ReadFailure::Panic(panic_message(&panic)),
+                Err(cause) => cause,
             };
             return Some(
                 InputError::CorruptFile {
@@ -527,29 +510,51 @@ async fn find_unreadable_file(root: &Location, tables: &[InputTable]) -> Option<
     None
 }
 
+/// Decodes `file` in full, or only `column` of it, with the Parquet
+/// reader's own types; a panic of the reader is caught as a failure.
+async fn decode(
+    root: &Location,
+    file: &InputFile,
+    column: Option<&str>,
+) -> std::result::Result<(), ReadFailure> {
+    #[allow(deprecated)]
+    use parquet::arrow::async_reader::{ParquetObjectReader, ParquetRecordBatchStreamBuilder};
+    #[allow(deprecated)]
+    let reader = ParquetObjectReader::new(Arc::clone(root.store()), file.path.clone())
+        .with_file_size(file.size);
+    let outcome = AssertUnwindSafe(async move {
+        let mut builder = ParquetRecordBatchStreamBuilder::new(reader).await?;
+        if let Some(column) = column {
+            let mask = parquet::arrow::ProjectionMask::columns(builder.parquet_schema(), [column]);
+            builder = builder.with_projection(mask);
+        }
+        let mut stream = builder.build()?;
+        while let Some(batch) = stream.next().await {
+            batch?;
+        }
+        Ok::<_, parquet::errors::ParquetError>(())
+    })
+    .catch_unwind()
+    .await;
+    match outcome {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(ReadFailure::Parquet(e)),
+        Err(panic) => Err(ReadFailure::Panic(panic_message(&panic))),
+    }
+}
+
+/// Whether the Parquet reader failed on text that is not UTF-8.
+fn is_not_utf8(e: &parquet::errors::ParquetError) -> bool {
+    e.to_string().contains("non UTF-8")
+}
+
 /// The first of `table`'s columns (in the contract's order) whose text the
 /// Parquet reader rejects as not UTF-8, each column decoded alone. The row
 /// is not found this way: the reader rejects a whole page or dictionary.
 async fn column_not_utf8(root: &Location, table: &InputTable, file: &InputFile) -> Option<String> {
-    #[allow(deprecated)]
-    use parquet::arrow::async_reader::{ParquetObjectReader, ParquetRecordBatchStreamBuilder};
     for column in table.spec.columns {
-        #[allow(deprecated)]
-        let reader = ParquetObjectReader::new(Arc::clone(root.store()), file.path.clone())
-            .with_file_size(file.size);
-        let outcome = AssertUnwindSafe(async move {
-            let builder = ParquetRecordBatchStreamBuilder::new(reader).await?;
-            let mask =
-                parquet::arrow::ProjectionMask::columns(builder.parquet_schema(), [column.name]);
-            let mut stream = builder.with_projection(mask).build()?;
-            while let Some(batch) = stream.next().await {
-                batch?;
-            }
-            Ok::<_, parquet::errors::ParquetError>(())
-        })
-        .catch_unwind()
-        .await;
-        if matches!(outcome, Ok(Err(e)) if e.to_string().contains("non UTF-8")) {
+        if matches!(decode(root, file, Some(column.name)).await, Err(ReadFailure::Parquet(e)) if is_not_utf8(&e))
+        {
             return Some(column.name.to_string());
         }
     }

@@ -347,6 +347,15 @@ enum Raw<'a> {
     Cents(Vec<i64>),
 }
 
+/// The common dataset with `table` as one file written raw: the input
+/// root and that file.
+fn raw_input(tmp: &Path, table: &str, columns: &[(&str, Raw)]) -> (PathBuf, PathBuf) {
+    let input = dataset(&tmp.join("in"), &[(table, "")]);
+    let file = input.join(table).join("part-00000.parquet");
+    write_raw_parquet(&file, columns);
+    (input, file)
+}
+
 fn write_raw_parquet(path: &Path, columns: &[(&str, Raw)]) {
     use std::sync::Arc;
 
@@ -417,10 +426,9 @@ fn text_that_is_not_utf8_stops_the_run_naming_table_file_and_column() {
     // the byte 0xFF. The Parquet reader rejects the whole page or
     // dictionary, so the column is named, not the row (docs/SEMANTICS.md).
     let tmp = tempfile::tempdir().unwrap();
-    let input = dataset(&tmp.path().join("in"), &[("clients", "")]);
-    let file = input.join("clients/part-00000.parquet");
-    write_raw_parquet(
-        &file,
+    let (input, file) = raw_input(
+        tmp.path(),
+        "clients",
         &[
             ("client_id", Raw::Text(vec![b"C1", b"C2", b"C\xff3", b"C4"])),
             ("name", Raw::Text(vec![b"Uno", b"Dos", b"Tres", b"Cuatro"])),
@@ -444,11 +452,10 @@ fn text_that_is_not_utf8_in_sales_stops_the_run_naming_table_file_and_column() {
     // `sales` is read as Arrow string views (`Utf8View`): the status of
     // line F2|1 holds the byte 0xFF.
     let tmp = tempfile::tempdir().unwrap();
-    let input = dataset(&tmp.path().join("in"), &[("sales", "")]);
-    let file = input.join("sales/part-00000.parquet");
     // 2025-08-01 and 2025-08-02 as days since 1970-01-01.
-    write_raw_parquet(
-        &file,
+    let (input, file) = raw_input(
+        tmp.path(),
+        "sales",
         &[
             ("document_id", Raw::Text(vec![b"F1", b"F2"])),
             ("line_no", Raw::Int(vec![1, 1])),
@@ -477,9 +484,9 @@ fn a_column_the_run_does_not_read_is_not_checked_for_utf8() {
     // The clients' `name` is read by no view: bytes that are not UTF-8
     // there do not stop the run (its digest still covers the file).
     let tmp = tempfile::tempdir().unwrap();
-    let input = dataset(&tmp.path().join("in"), &[("clients", "")]);
-    write_raw_parquet(
-        &input.join("clients/part-00000.parquet"),
+    let (input, _) = raw_input(
+        tmp.path(),
+        "clients",
         &[
             ("client_id", Raw::Text(vec![b"C1", b"C2", b"C3", b"C4"])),
             (

@@ -21,8 +21,9 @@
 -- currency goes no further), and the known clients' side brings one column:
 -- in_scope, never null for a known client, null for an unknown one (a
 -- second column to tell them apart, `k.client_id`, was copied out of the
--- hash table for all 51M rows at scale 10: BENCHMARKS.md, "Fewer columns
--- through the checked pass").
+-- hash table for all 51M rows at scale 10: BENCHMARKS.md, "Each join
+-- brings one column, the sign before the product, bucket digits from
+-- integers").
 WITH known AS (
     SELECT client_id, COALESCE(in_scope, FALSE) AS in_scope
     FROM int_known_clients
