@@ -315,6 +315,7 @@ async fn digest_inputs(root: &Location, tables: &[InputTable]) -> Result<Vec<Inp
                 Arc::clone(root.store()),
                 file.path.clone(),
                 file.name.clone(),
+                file.size,
             ));
             let (table, path) = (table.spec.name.to_string(), root.relative(&file.path));
             let (size, rows) = (file.size, file.rows);
@@ -342,21 +343,31 @@ async fn digest_inputs(root: &Location, tables: &[InputTable]) -> Result<Vec<Inp
         .collect()
 }
 
-/// `sha256:<hex>` of one file's bytes, streamed.
+/// How many bytes of an input file are read (and hashed) at a time.
+const DIGEST_CHUNK: u64 = 8 << 20;
+
+/// `sha256:<hex>` of one file's `size` bytes (the size found when the
+/// inputs were listed, which is also what the reader reads), read in ranges
+/// of `DIGEST_CHUNK` bytes: one request per 8 MiB on a remote store, one
+/// read per 8 MiB on a local disk (a stream of the whole file reads a local
+/// one in 8 KiB pieces, each waking a thread: most of this stage's time at
+/// scale 10, BENCHMARKS.md).
 async fn file_sha256(
     store: Arc<dyn object_store::ObjectStore>,
     path: object_store::path::Path,
     name: String,
+    size: u64,
 ) -> Result<String> {
     let mut hasher = Sha256::new();
-    let mut stream = store
-        .get(&path)
-        .await
-        .map_err(|e| Error::storage(format!("reading {name}"), e))?
-        .into_stream();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| Error::storage(format!("reading {name}"), e))?;
+    let mut start = 0;
+    while start < size {
+        let end = size.min(start + DIGEST_CHUNK);
+        let chunk = store
+            .get_range(&path, start..end)
+            .await
+            .map_err(|e| Error::storage(format!("reading {name}"), e))?;
         hasher.update(&chunk);
+        start = end;
     }
     Ok(format!("sha256:{}", hex(&hasher.finalize())))
 }
