@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::arrow::array::{Array, AsArray, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::error::DataFusionError;
 use datafusion::prelude::{Expr, SessionContext, col};
@@ -109,18 +109,19 @@ async fn run_inner(
     let started = Instant::now();
     let mut timings = BTreeMap::new();
 
-    // Stage 1: find and check the input files, and digest them.
+    // Stage 1: find and check the input files; digest them beside the
+    // stages that follow.
     let t = Instant::now();
-    let (tables, input_records) = async {
+    let (tables, digests) = async {
         let tables = inputs::discover(input_root).await?;
         crate::values::check_table_sizes(&tables)?;
-        let records = digest_inputs(input_root, &tables).await?;
+        let digests = InputDigests::start(input_root, &tables);
         info!(
             tables = tables.len(),
-            files = records.len(),
+            files = tables.iter().map(|t| t.files.len()).sum::<usize>(),
             "inputs checked"
         );
-        Ok::<_, Error>((tables, records))
+        Ok::<_, Error>((tables, digests))
     }
     .instrument(info_span!("inputs"))
     .await?;
@@ -160,13 +161,19 @@ async fn run_inner(
         .await??;
     timings.insert("compute".to_string(), t.elapsed().as_millis() as u64);
     // Stage 4: the encoders finish (each file's bytes depend only on its
-    // rows, see encode::RowGroupWriter).
+    // rows, see encode::RowGroupWriter), while the manifest's small queries
+    // run (most of the encoders' wait keeps one core busy).
     let t = Instant::now();
-    let mut encoded: Vec<EncodedTable> = Vec::with_capacity(computed.encoders.len());
-    for encoder in computed.encoders {
-        encoded.push(encoder.finish().await?);
-    }
-    timings.insert("encode".to_string(), t.elapsed().as_millis() as u64);
+    let finishing = async {
+        let mut encoded: Vec<EncodedTable> = Vec::with_capacity(computed.encoders.len());
+        for encoder in computed.encoders {
+            encoded.push(encoder.finish().await?);
+        }
+        Ok::<_, Error>((encoded, t.elapsed()))
+    };
+    let (finished, described) = tokio::join!(finishing, Described::query(&scope, &ctx));
+    let (encoded, encoding) = finished?;
+    timings.insert("encode".to_string(), encoding.as_millis() as u64);
     // A money figure that cannot be published exactly is null in the views
     // (docs/SEMANTICS.md, "Exact money"): name it and stop.
     if computed.null_money {
@@ -176,7 +183,12 @@ async fn run_inner(
     // Stage 5: row-level rejects and campaign problems.
     let counts = counts(&encoded, &computed.kept, &tables)?;
     check_reject_ratio(&counts, job.max_reject_ratio)?;
-    let rules = guarded(&scope, campaign_rules(&ctx)).await?;
+    let Described {
+        rules,
+        thresholds,
+        unpriced,
+        unpriced_by_activity,
+    } = described?;
     let campaigns = campaign_records(&computed.kept, &rules)?;
     let notes: Vec<String> = campaigns
         .iter()
@@ -193,9 +205,7 @@ async fn run_inner(
         return Err(InputError::StrictCampaigns { notes }.into());
     }
     warnings.extend(notes);
-    let thresholds = guarded(&scope, thresholds(&ctx)).await?;
-    let unpriced = guarded(&scope, unpriced(&ctx)).await?;
-    let unpriced_by_activity = guarded(&scope, unpriced_activities(&ctx)).await?;
+    let input_records = digests.finish().await?;
 
     // Stage 6: describe, publish.
     let outputs = publish::records(&encoded, &snapshot_date);
@@ -301,46 +311,95 @@ pub async fn session(
     Ok((ctx, timings))
 }
 
-/// SHA-256, size and rows of every input file, streamed; two files at a
-/// time, each on a task of its own, so the two are read and hashed on both
-/// cores (in one task the two streams took turns on one core: the stage kept
-/// 46 % of two cores busy at scale 10). The records keep the files' order.
-async fn digest_inputs(root: &Location, tables: &[InputTable]) -> Result<Vec<InputFileRecord>> {
-    let files = tables
-        .iter()
-        .flat_map(|table| table.files.iter().map(move |file| (table, file)));
-    futures::stream::iter(files)
-        .map(|(table, file)| {
-            let hashed = tokio::spawn(file_sha256(
-                Arc::clone(root.store()),
-                file.path.clone(),
-                file.name.clone(),
-                file.size,
-            ));
-            let (table, path) = (table.spec.name.to_string(), root.relative(&file.path));
-            let (size, rows) = (file.size, file.rows);
-            async move {
-                let sha256 = match hashed.await {
-                    Ok(digest) => digest?,
-                    // A panic while hashing is a bug: it continues here, as
-                    // when the file was hashed in this task.
-                    Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-                    Err(e) => return Err(Error::internal(format!("digesting {path}: {e}"))),
-                };
-                Ok(InputFileRecord {
-                    table,
-                    path,
-                    size,
-                    rows,
-                    sha256,
-                })
-            }
+/// What the manifest reads from the views besides the outputs.
+struct Described {
+    rules: BTreeMap<String, CampaignRule>,
+    thresholds: Vec<ThresholdRecord>,
+    unpriced: String,
+    unpriced_by_activity: Vec<UnpricedRecord>,
+}
+
+impl Described {
+    async fn query(scope: &QueryScope<'_>, ctx: &SessionContext) -> Result<Self> {
+        Ok(Described {
+            rules: guarded(scope, campaign_rules(ctx)).await?,
+            thresholds: guarded(scope, thresholds(ctx)).await?,
+            unpriced: guarded(scope, unpriced(ctx)).await?,
+            unpriced_by_activity: guarded(scope, unpriced_activities(ctx)).await?,
         })
-        .buffered(2)
-        .collect::<Vec<Result<_>>>()
-        .await
-        .into_iter()
-        .collect()
+    }
+}
+
+/// SHA-256, size and rows of every input file, computed on a task of its
+/// own beside the queries: only the manifest needs them (at scale 10 the
+/// stage held the queries back 0.2-0.4 s with one of two cores busy).
+/// Dropped before it is awaited (the run stopped), it is aborted.
+struct InputDigests(tokio::task::JoinHandle<Result<Vec<InputFileRecord>>>);
+
+impl InputDigests {
+    /// Starts hashing two files at a time, each on a task of its own, so
+    /// the two are read and hashed on both cores. The records keep the
+    /// files' order.
+    fn start(root: &Location, tables: &[InputTable]) -> Self {
+        let store = Arc::clone(root.store());
+        let files: Vec<(InputFileRecord, object_store::path::Path, String)> = tables
+            .iter()
+            .flat_map(|table| {
+                table.files.iter().map(move |file| {
+                    let record = InputFileRecord {
+                        table: table.spec.name.to_string(),
+                        path: root.relative(&file.path),
+                        size: file.size,
+                        rows: file.rows,
+                        sha256: String::new(),
+                    };
+                    (record, file.path.clone(), file.name.clone())
+                })
+            })
+            .collect();
+        InputDigests(tokio::spawn(async move {
+            futures::stream::iter(files)
+                .map(|(mut record, path, name)| {
+                    let hashed =
+                        tokio::spawn(file_sha256(Arc::clone(&store), path, name, record.size));
+                    async move {
+                        record.sha256 = match hashed.await {
+                            Ok(digest) => digest?,
+                            // A panic while hashing is a bug: it continues
+                            // here, as when the file was hashed in this task.
+                            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                            Err(e) => {
+                                return Err(Error::internal(format!(
+                                    "digesting {}: {e}",
+                                    record.path
+                                )));
+                            }
+                        };
+                        Ok(record)
+                    }
+                })
+                .buffered(2)
+                .collect::<Vec<Result<_>>>()
+                .await
+                .into_iter()
+                .collect()
+        }))
+    }
+
+    /// The records, once every file is hashed.
+    async fn finish(mut self) -> Result<Vec<InputFileRecord>> {
+        match (&mut self.0).await {
+            Ok(records) => records,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => Err(Error::internal(format!("digesting the inputs: {e}"))),
+        }
+    }
+}
+
+impl Drop for InputDigests {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// How many bytes of an input file are read (and hashed) at a time.
@@ -971,18 +1030,7 @@ fn counts(
     for table in encoded {
         counts.tables.insert(table.table.to_string(), table.rows);
     }
-    for batch in output(kept, "client_segments")? {
-        let seasons = strings(batch, "season_id");
-        let segments = strings(batch, "segment");
-        for (season, segment) in seasons.into_iter().zip(segments) {
-            *counts
-                .segments
-                .entry(season.unwrap_or_default())
-                .or_default()
-                .entry(segment.unwrap_or_default())
-                .or_default() += 1;
-        }
-    }
+    counts.segments = pair_counts(output(kept, "client_segments")?, "season_id", "segment");
     for name in ["cadastre", "sales", "potential_rates", "fx_rates"] {
         let rows = tables
             .iter()
@@ -992,21 +1040,54 @@ fn counts(
         counts.input_rows.insert(name.to_string(), rows);
         counts.rejected_rows.insert(name.to_string(), 0);
     }
-    for batch in output(kept, "rejects")? {
-        let names = strings(batch, "table_name");
-        let reasons = strings(batch, "reason");
-        for (table, reason) in names.into_iter().zip(reasons) {
-            let table = table.unwrap_or_default();
-            *counts.rejected_rows.entry(table.clone()).or_default() += 1;
-            *counts
-                .reject_reasons
-                .entry(table)
-                .or_default()
-                .entry(reason.unwrap_or_default())
-                .or_default() += 1;
-        }
+    counts.reject_reasons = pair_counts(output(kept, "rejects")?, "table_name", "reason");
+    for (table, reasons) in &counts.reject_reasons {
+        *counts.rejected_rows.entry(table.clone()).or_default() += reasons.values().sum::<u64>();
     }
     Ok(counts)
+}
+
+/// How many rows of `batches` hold each pair of values of columns `a` and
+/// `b` (a null or missing value counts as ""). The pairs of a batch are
+/// counted by reference first: a run counts 1.9M client rows, which as one
+/// `String` pair each took 0.2-0.3 s at scale 10.
+fn pair_counts(
+    batches: &[RecordBatch],
+    a: &str,
+    b: &str,
+) -> BTreeMap<String, BTreeMap<String, u64>> {
+    let mut counts: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+    for batch in batches {
+        let (left, right) = (texts(batch, a), texts(batch, b));
+        let (left, right) = (
+            left.as_ref().map(|c| c.as_string::<i32>()),
+            right.as_ref().map(|c| c.as_string::<i32>()),
+        );
+        let mut pairs: std::collections::HashMap<(&str, &str), u64> = Default::default();
+        for i in 0..batch.num_rows() {
+            *pairs.entry((value(left, i), value(right, i))).or_default() += 1;
+        }
+        for ((x, y), n) in pairs {
+            *counts
+                .entry(x.to_string())
+                .or_default()
+                .entry(y.to_string())
+                .or_default() += n;
+        }
+    }
+    counts
+}
+
+/// Row `i` of a text column ("" if null or missing).
+fn value(column: Option<&StringArray>, i: usize) -> &str {
+    column.filter(|c| c.is_valid(i)).map_or("", |c| c.value(i))
+}
+
+/// A column of `batch` as `Utf8`, if it has it and it casts.
+fn texts(batch: &RecordBatch, column: &str) -> Option<datafusion::arrow::array::ArrayRef> {
+    batch
+        .column_by_name(column)
+        .and_then(|array| datafusion::arrow::compute::cast(array, &DataType::Utf8).ok())
 }
 
 fn check_reject_ratio(counts: &Counts, max_ratio: f64) -> Result<()> {
