@@ -278,6 +278,12 @@ def main():
     z = median([x[0] for x in results["zafra"]])
     if results["duckdb"]:
         print(f"\nzafra / DuckDB (fastest script, seven tables) = {z / median([x[0] for x in results['duckdb']]):.2f} (equal tables: yes)")
+        # Each round runs the two one after the other: on a machine whose
+        # speed drifts between rounds, the median of the rounds' own ratios
+        # is the steadier figure.
+        paired = [a[0] / b[0] for a, b in zip(results["zafra"], results["duckdb"])]
+        print("zafra / DuckDB, round by round = " + ", ".join(f"{r:.2f}" for r in paired)
+              + f" (median {median(paired):.2f})")
     if results["duckdb_four"]:
         print(f"zafra (seven tables) / DuckDB (fastest script, four tables) = {z / median([x[0] for x in results['duckdb_four']]):.2f} (equal tables: yes, the four)")
     if results["duckdb_tables"]:
