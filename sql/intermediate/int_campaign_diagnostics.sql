@@ -87,14 +87,19 @@ inside_buckets AS (
     GROUP BY campaign_id, dimension
 ),
 
+-- Both dimensions' counts on one row per campaign (a CTE is planned again
+-- at each reference: joined once, its cut buckets are read once).
 passing AS (
     SELECT
         r.campaign_id,
-        r.dimension,
-        COALESCE(i.clients, 0) + COALESCE(c.clients, 0) AS clients
+        MAX(CASE WHEN r.dimension = 'potential'
+            THEN COALESCE(i.clients, 0) + COALESCE(c.clients, 0) END) AS potential_clients,
+        MAX(CASE WHEN r.dimension = 'billing'
+            THEN COALESCE(i.clients, 0) + COALESCE(c.clients, 0) END) AS billing_clients
     FROM ranges AS r
     LEFT JOIN inside_buckets AS i ON i.campaign_id = r.campaign_id AND i.dimension = r.dimension
     LEFT JOIN cut_values AS c ON c.campaign_id = r.campaign_id AND c.dimension = r.dimension
+    GROUP BY r.campaign_id
 ),
 
 -- The nearest figure below a minimum is in the last bucket starting below
@@ -136,6 +141,31 @@ nearest AS (
     GROUP BY n.campaign_id, n.dimension, n.side, n.value
 ),
 
+-- The four nearest clients on one row per campaign (joined once, see
+-- `passing`): at most one per campaign, dimension and side.
+nearest_by_campaign AS (
+    SELECT
+        campaign_id,
+        MAX(CASE WHEN dimension = 'potential' AND side = 'below' THEN client_id END)
+            AS potential_below_min_client,
+        MAX(CASE WHEN dimension = 'potential' AND side = 'below' THEN value END)
+            AS potential_below_min,
+        MAX(CASE WHEN dimension = 'potential' AND side = 'above' THEN client_id END)
+            AS potential_above_max_client,
+        MAX(CASE WHEN dimension = 'potential' AND side = 'above' THEN value END)
+            AS potential_above_max,
+        MAX(CASE WHEN dimension = 'billing' AND side = 'below' THEN client_id END)
+            AS billing_below_min_client,
+        MAX(CASE WHEN dimension = 'billing' AND side = 'below' THEN value END)
+            AS billing_below_min,
+        MAX(CASE WHEN dimension = 'billing' AND side = 'above' THEN client_id END)
+            AS billing_above_max_client,
+        MAX(CASE WHEN dimension = 'billing' AND side = 'above' THEN value END)
+            AS billing_above_max
+    FROM nearest
+    GROUP BY campaign_id
+),
+
 diagnosed AS (
     SELECT
         k.campaign_id,
@@ -150,9 +180,9 @@ diagnosed AS (
         COALESCE(s.clients, 0) AS clients,
         COALESCE(s.with_cadastre, 0) AS with_cadastre,
         COALESCE(s.with_sales, 0) AS with_sales,
-        CASE WHEN k.by_potential THEN COALESCE(pp.clients, 0) ELSE COALESCE(s.clients, 0) END
+        CASE WHEN k.by_potential THEN COALESCE(p.potential_clients, 0) ELSE COALESCE(s.clients, 0) END
             AS passing_potential,
-        CASE WHEN k.by_billing THEN COALESCE(pb.clients, 0) ELSE COALESCE(s.clients, 0) END
+        CASE WHEN k.by_billing THEN COALESCE(p.billing_clients, 0) ELSE COALESCE(s.clients, 0) END
             AS passing_billing,
         COALESCE(m.members, 0) AS members,
         s.min_potential,
@@ -162,8 +192,7 @@ diagnosed AS (
     FROM campaigns AS k
     LEFT JOIN seasons AS s ON s.season_id = k.season_id
     LEFT JOIN members AS m ON m.campaign_id = k.campaign_id
-    LEFT JOIN passing AS pp ON pp.campaign_id = k.campaign_id AND pp.dimension = 'potential'
-    LEFT JOIN passing AS pb ON pb.campaign_id = k.campaign_id AND pb.dimension = 'billing'
+    LEFT JOIN passing AS p ON p.campaign_id = k.campaign_id
 )
 
 SELECT
@@ -179,14 +208,14 @@ SELECT
     d.max_potential AS season_max_potential,
     d.min_billing AS season_min_billing,
     d.max_billing AS season_max_billing,
-    pl.client_id AS potential_below_min_client,
-    pl.value AS potential_below_min,
-    ph.client_id AS potential_above_max_client,
-    ph.value AS potential_above_max,
-    bl.client_id AS billing_below_min_client,
-    bl.value AS billing_below_min,
-    bh.client_id AS billing_above_max_client,
-    bh.value AS billing_above_max,
+    n.potential_below_min_client,
+    n.potential_below_min,
+    n.potential_above_max_client,
+    n.potential_above_max,
+    n.billing_below_min_client,
+    n.billing_below_min,
+    n.billing_above_max_client,
+    n.billing_above_max,
     CASE
         WHEN d.members > 0 THEN NULL
         WHEN starts_with(d.status_note, 'unknown season') THEN 'unknown season'
@@ -209,7 +238,4 @@ SELECT
         ELSE 'no client in both ranges'
     END AS empty_reason
 FROM diagnosed AS d
-LEFT JOIN nearest AS pl ON pl.campaign_id = d.campaign_id AND pl.dimension = 'potential' AND pl.side = 'below'
-LEFT JOIN nearest AS ph ON ph.campaign_id = d.campaign_id AND ph.dimension = 'potential' AND ph.side = 'above'
-LEFT JOIN nearest AS bl ON bl.campaign_id = d.campaign_id AND bl.dimension = 'billing' AND bl.side = 'below'
-LEFT JOIN nearest AS bh ON bh.campaign_id = d.campaign_id AND bh.dimension = 'billing' AND bh.side = 'above'
+LEFT JOIN nearest_by_campaign AS n ON n.campaign_id = d.campaign_id
