@@ -330,11 +330,33 @@ impl Described {
     }
 }
 
+/// A spawned task, aborted if dropped before it ends.
+struct Aborting<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Aborting<T> {
+    /// Its result; a panic in the task continues here. `what` names the
+    /// task in the error of one cancelled from outside.
+    async fn join(mut self, what: &str) -> Result<T> {
+        match (&mut self.0).await {
+            Ok(value) => Ok(value),
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => Err(Error::internal(format!("{what}: {e}"))),
+        }
+    }
+}
+
+impl<T> Drop for Aborting<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// SHA-256, size and rows of every input file, computed on a task of its
 /// own beside the queries: only the manifest needs them (at scale 10 the
 /// stage held the queries back 0.2-0.4 s with one of two cores busy).
-/// Dropped before it is awaited (the run stopped), it is aborted.
-struct InputDigests(tokio::task::JoinHandle<Result<Vec<InputFileRecord>>>);
+/// Dropped before it is awaited (the run stopped), it is aborted, and so
+/// are the files' tasks in flight.
+struct InputDigests(Aborting<Result<Vec<InputFileRecord>>>);
 
 impl InputDigests {
     /// Starts hashing two files at a time, each on a task of its own, so
@@ -357,24 +379,18 @@ impl InputDigests {
                 })
             })
             .collect();
-        InputDigests(tokio::spawn(async move {
+        InputDigests(Aborting(tokio::spawn(async move {
             futures::stream::iter(files)
                 .map(|(mut record, path, name)| {
-                    let hashed =
-                        tokio::spawn(file_sha256(Arc::clone(&store), path, name, record.size));
+                    let hashed = Aborting(tokio::spawn(file_sha256(
+                        Arc::clone(&store),
+                        path,
+                        name,
+                        record.size,
+                    )));
                     async move {
-                        record.sha256 = match hashed.await {
-                            Ok(digest) => digest?,
-                            // A panic while hashing is a bug: it continues
-                            // here, as when the file was hashed in this task.
-                            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-                            Err(e) => {
-                                return Err(Error::internal(format!(
-                                    "digesting {}: {e}",
-                                    record.path
-                                )));
-                            }
-                        };
+                        record.sha256 =
+                            hashed.join(&format!("digesting {}", record.path)).await??;
                         Ok(record)
                     }
                 })
@@ -383,22 +399,12 @@ impl InputDigests {
                 .await
                 .into_iter()
                 .collect()
-        }))
+        })))
     }
 
     /// The records, once every file is hashed.
-    async fn finish(mut self) -> Result<Vec<InputFileRecord>> {
-        match (&mut self.0).await {
-            Ok(records) => records,
-            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-            Err(e) => Err(Error::internal(format!("digesting the inputs: {e}"))),
-        }
-    }
-}
-
-impl Drop for InputDigests {
-    fn drop(&mut self) {
-        self.0.abort();
+    async fn finish(self) -> Result<Vec<InputFileRecord>> {
+        self.0.join("digesting the inputs").await?
     }
 }
 
@@ -1298,6 +1304,30 @@ async fn unpriced(ctx: &SessionContext) -> Result<String, DataFusionError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A task whose guard is dropped is aborted: its future is dropped, and
+    /// with it what it holds (here the sender of a channel).
+    #[tokio::test]
+    async fn a_dropped_aborting_task_is_aborted() {
+        let (sender, receiver) = tokio::sync::oneshot::channel::<()>();
+        let task = Aborting(tokio::spawn(async move {
+            let _held = sender;
+            std::future::pending::<()>().await
+        }));
+        drop(task);
+        let received = tokio::time::timeout(std::time::Duration::from_secs(10), receiver).await;
+        assert!(
+            matches!(received, Ok(Err(_))),
+            "the task still holds the sender: {received:?}"
+        );
+    }
+
+    /// A task that ends gives its value through `join`.
+    #[tokio::test]
+    async fn an_aborting_task_that_ends_gives_its_value() {
+        let task = Aborting(tokio::spawn(async { 7 }));
+        assert_eq!(task.join("seven").await.ok(), Some(7));
+    }
     use datafusion::arrow::array::{ArrayRef, Int64Array, StringArray};
 
     /// A context whose `memberships` has 9 rows over campaigns K1 (3 rows),
