@@ -1001,14 +1001,11 @@ fn has_null_money(spec: &OutputTable, batch: &RecordBatch) -> bool {
     })
 }
 
-/// Reads a string column of a batch (Utf8 after [`conform`]).
+/// Reads a string column of a batch (Utf8 after [`conform`]); all null if
+/// the batch has no such column or it does not cast to text.
 pub(crate) fn strings(batch: &RecordBatch, column: &str) -> Vec<Option<String>> {
-    let Some(array) = batch.column_by_name(column) else {
+    let Some(array) = texts(batch, column) else {
         return vec![None; batch.num_rows()];
-    };
-    let array = match datafusion::arrow::compute::cast(array, &DataType::Utf8) {
-        Ok(a) => a,
-        Err(_) => return vec![None; batch.num_rows()],
     };
     let array = array.as_string::<i32>();
     (0..array.len())
@@ -1305,6 +1302,8 @@ async fn unpriced(ctx: &SessionContext) -> Result<String, DataFusionError> {
 mod tests {
     use super::*;
 
+    use datafusion::arrow::array::{ArrayRef, Int64Array, StringArray};
+
     /// A task whose guard is dropped is aborted: its future is dropped, and
     /// with it what it holds (here the sender of a channel).
     #[tokio::test]
@@ -1328,7 +1327,6 @@ mod tests {
         let task = Aborting(tokio::spawn(async { 7 }));
         assert_eq!(task.join("seven").await.ok(), Some(7));
     }
-    use datafusion::arrow::array::{ArrayRef, Int64Array, StringArray};
 
     /// A context whose `memberships` has 9 rows over campaigns K1 (3 rows),
     /// K10 (1), K2 (2), K3 (1) and null (2), in no order.
