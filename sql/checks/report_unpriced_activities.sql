@@ -17,8 +17,7 @@
 -- last query before publishing; BENCHMARKS.md).
 WITH parcels AS (
     SELECT client_id, parcel_id, season_id, activity, productive_ha
-    FROM int_cadastre
-    WHERE reject_reason IS NULL AND client_in_scope
+    FROM int_parcels_in_scope
 ),
 
 seasons AS (
@@ -27,8 +26,7 @@ seasons AS (
 
 rates AS (
     SELECT season_id, activity, amount_per_ha
-    FROM val_potential_rates
-    WHERE row_problem IS NULL
+    FROM int_potential_rates
 ),
 
 fallback_rates AS (

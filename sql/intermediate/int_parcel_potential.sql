@@ -12,8 +12,7 @@
 -- season-specific keys and rates (docs/SEMANTICS.md, "Plans").
 WITH parcels AS (
     SELECT client_id, parcel_id, season_id, activity, productive_ha
-    FROM int_cadastre
-    WHERE reject_reason IS NULL AND client_in_scope
+    FROM int_parcels_in_scope
 ),
 
 seasons AS (
@@ -22,8 +21,7 @@ seasons AS (
 
 rates AS (
     SELECT season_id, activity, amount_per_ha
-    FROM val_potential_rates
-    WHERE row_problem IS NULL
+    FROM int_potential_rates
 ),
 
 season_specific AS (
