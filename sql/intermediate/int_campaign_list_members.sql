@@ -49,12 +49,17 @@ lists AS (
     GROUP BY season_id, campaign_list
 )
 
+-- The example clients' memberships: the memberships meet the few example
+-- clients first, and only those rows get their campaign's number (a join
+-- of every membership with the numbers, as `members` is, would run again
+-- here: DataFusion plans a CTE at each reference).
 SELECT
     m.season_id,
     m.client_id AS example_client_id,
-    m.campaign_no,
+    k.campaign_no,
     m.campaign_id,
     l.clients
 FROM lists AS l
-INNER JOIN members AS m
+INNER JOIN memberships AS m
     ON m.season_id = l.season_id AND m.client_id = l.example_client_id
+INNER JOIN numbered AS k ON k.campaign_id = m.campaign_id
