@@ -26,7 +26,7 @@ numbered AS (
 ),
 
 members AS (
-    SELECT k.campaign_no, k.campaign_id, m.client_id, m.season_id
+    SELECT k.campaign_no, m.client_id, m.season_id
     FROM numbered AS k
     INNER JOIN memberships AS m ON m.campaign_id = k.campaign_id
 ),
