@@ -8,9 +8,12 @@ leaves a fifth of the samples on inlined iterator loops (`Map::fold`,
 release build keeps line tables; no frame pointers needed) each sample is
 charged to
 
-  * its operator: the innermost stream on its stack (a hash join is named
-    by how many hash joins sit below it, for the checked pass's chain of
-    four; a projection by the join below it), and
+  * its operator: the innermost stream on its stack. With --checked-pass
+    the four hash joins of the checked pass are told apart by how many
+    hash-join frames the stack holds from that frame to its root (the
+    join itself and the joins downstream that pull from it: 4 is the
+    first join, over the scan, 1 the last), and a projection is named by
+    the join it reads from; and
   * its kind of work: the first frame that is not a generic iterator,
     allocation or buffer helper (`take_native` rather than `Map::fold`);
     allocation and memory copies are judged on the sampled frame itself.
@@ -85,16 +88,20 @@ def read_samples(path: str) -> list[list[str]]:
 
 
 def operator(stack: list[str], checked_pass: bool) -> str:
+    """The innermost operator of a stack (leaf first)."""
     if any(re.search(r"parquet::(arrow::arrow_writer|column::writer|file::writer)|zafra::encode::", s) for s in stack):
         return "Parquet encoding (checkpoints, outputs)"
-    for i, sym in enumerate(stack):
-        joins_below = sum(JOIN in s for s in stack[i:])
+    # Hash-join frames from each frame to the root: the join at that frame
+    # (if any) and the joins downstream of it.
+    joins_to_root = sum(JOIN in s for s in stack)
+    for sym in stack:
         if JOIN in sym:
-            return JOIN_NAMES.get(joins_below, f"hash join {joins_below}") if checked_pass else "hash join"
+            return JOIN_NAMES.get(joins_to_root, f"hash join {joins_to_root}") if checked_pass else "hash join"
         if "ProjectionStream" in sym and "poll_next" in sym:
             if not checked_pass:
                 return "projection"
-            return f"projection over {JOIN_NAMES.get(joins_below + 1, 'the scan')}" if joins_below < 4 else "projection over the scan"
+            # It reads from the join with one more frame to the root.
+            return f"projection over {JOIN_NAMES.get(joins_to_root + 1, 'the scan')}"
         if "SortExec" in sym or "sorts::" in sym:
             return "sort, merge"
         if "FinalHashAggregateStream" in sym or "GroupedHashAggregateStream" in sym:
@@ -143,9 +150,10 @@ def main() -> None:
     if n == 0:
         raise SystemExit(f"no samples with call stacks in {args.script}")
     print(f"{n} samples")
-    table("operator", collections.Counter(operator(s, args.checked_pass) for s in samples), n)
+    operators = [operator(s, args.checked_pass) for s in samples]
+    table("operator", collections.Counter(operators), n)
     table("kind of work", collections.Counter(kind(s) for s in samples), n)
-    table("operator: kernel", collections.Counter(f"{operator(s, args.checked_pass)}: `{short(kernel(s))}`" for s in samples), n, args.top)
+    table("operator: kernel", collections.Counter(f"{o}: `{short(kernel(s))}`" for o, s in zip(operators, samples)), n, args.top)
 
 
 if __name__ == "__main__":
